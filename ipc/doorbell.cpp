@@ -1,0 +1,28 @@
+// eventfd wrapper for the supervisor's doorbell.
+#include "ipc/doorbell.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdint>
+
+#include "ipc/system_call.hpp"
+
+namespace ringrun::ipc {
+
+Doorbell::Doorbell()
+    : fd_(sys::checked("eventfd", "doorbell", [] { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); })) {}
+
+Doorbell::~Doorbell() { ::close(fd_); }
+
+void Doorbell::ring() {
+    uint64_t one = 1;
+    (void)sys::retry_eintr([&] { return ::write(fd_, &one, sizeof one); });
+}
+
+void Doorbell::drain() {
+    uint64_t count;
+    (void)sys::retry_eintr([&] { return ::read(fd_, &count, sizeof count); });
+}
+
+}  // namespace ringrun::ipc

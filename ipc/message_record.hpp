@@ -1,0 +1,86 @@
+// Cap'n Proto messages in ring records. A message goes into the ring in the standard
+// framing (segment table, then segments), and is read back in place with
+// FlatArrayMessageReader under traversal limits. A message larger than the ring's biggest
+// record travels through a spill file in the run's private temp dir; its record holds only
+// the file's path. Garbage in a record is an error value, never a crash and never a throw
+// out of this file.
+#pragma once
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include <chrono>
+#include <exception>
+#include <string>
+
+#include "ipc/ring.hpp"
+
+namespace ringrun::ipc {
+
+enum RecordFlags : uint16_t { kInlineMessage = 1, kSpilledMessage = 2 };
+
+// Where oversized messages are written. Names are unique across processes (pid + counter).
+class SpillDirectory {
+public:
+    explicit SpillDirectory(std::string path) : path_(std::move(path)) {}
+    const std::string& path() const { return path_; }
+    std::string next_file_path();
+    // True if file is a path this directory could have produced (no escaping it).
+    bool owns(const std::string& file) const;
+
+private:
+    std::string path_;
+    uint64_t counter_ = 0;
+};
+
+enum class PushOutcome { pushed, ring_full, failed };
+
+// Non-blocking (the supervisor): ring_full leaves the ring untouched.
+PushOutcome try_push_message(Ring& ring, capnp::MessageBuilder& message, SpillDirectory& spill,
+                             std::string* error);
+// Waits up to timeout for room (a worker).
+PushOutcome push_message_wait(Ring& ring, capnp::MessageBuilder& message, SpillDirectory& spill,
+                              std::chrono::nanoseconds timeout, std::string* error);
+
+// Holds the words of a spilled message while it is being read.
+struct SpilledWords {
+    kj::Array<capnp::word> words;
+};
+
+// Loads a spilled message's words. Empty string on success, else why not.
+std::string load_spilled(const ReadSlot& slot, const SpillDirectory& spill, SpilledWords& out);
+
+// Reads the record's message in place and calls use(reader). Returns "" on success,
+// or a one-line description of why the record could not be decoded (bad framing, bad
+// pointers, limits exceeded, or an exception thrown by use() while traversing).
+template <typename Use>
+std::string read_message(const ReadSlot& slot, const SpillDirectory& spill, Use&& use) {
+    try {
+        kj::ArrayPtr<const capnp::word> words;
+        SpilledWords spilled;
+        if (slot.flags == kInlineMessage) {
+            if (slot.size % sizeof(capnp::word) != 0) return "record size is not word-aligned";
+            words = kj::ArrayPtr<const capnp::word>(
+                reinterpret_cast<const capnp::word*>(slot.data), slot.size / sizeof(capnp::word));
+        } else if (slot.flags == kSpilledMessage) {
+            std::string error = load_spilled(slot, spill, spilled);
+            if (!error.empty()) return error;
+            words = spilled.words.asPtr();
+        } else {
+            return "record has unknown flags " + std::to_string(slot.flags);
+        }
+        capnp::ReaderOptions limits;
+        limits.traversalLimitInWords = words.size() * 2 + 1024;
+        limits.nestingLimit = 16;
+        capnp::FlatArrayMessageReader reader(words, limits);
+        use(static_cast<capnp::MessageReader&>(reader));
+        return {};
+    } catch (const kj::Exception& e) {
+        return std::string("undecodable record: ") + e.getDescription().cStr();
+    } catch (const std::exception& e) {
+        return std::string("undecodable record: ") + e.what();
+    }
+}
+
+}  // namespace ringrun::ipc

@@ -1,0 +1,270 @@
+// The ring's index arithmetic, wrap-around, wake-ups and repair after a dead lock owner.
+// Positions are monotonic 64-bit byte counts, each updated by a single store, so a
+// process killed inside a critical section leaves every index either old or new; repair
+// re-validates the chain of record headers. Must never trust a header it has not checked.
+#include "ipc/ring.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <new>
+
+#include "ipc/futex_word.hpp"
+#include "ipc/system_call.hpp"
+
+namespace ringrun::ipc {
+namespace {
+
+constexpr uint64_t kRingMagic = 0x52494e4752554e31ULL;  // "RINGRUN1"
+constexpr size_t kControlBytes = (sizeof(RingControl) + 63) / 64 * 64;
+
+enum RecordState : uint32_t { kFree = 0, kReserved = 1, kCommitted = 2, kPad = 3 };
+
+constexpr uint64_t padded(uint64_t size) { return (size + 7) & ~uint64_t{7}; }
+constexpr uint64_t record_bytes(uint64_t size) { return Ring::kHeaderBytes + padded(size); }
+
+// Spin for at most this long before sleeping on a futex.
+constexpr auto kSpinBudget = std::chrono::microseconds(20);
+
+template <typename Ready>
+bool spin_until(Ready ready) {
+    auto until = std::chrono::steady_clock::now() + kSpinBudget;
+    for (;;) {
+        for (int i = 0; i < 64; ++i) {
+            if (ready()) return true;
+            cpu_relax();
+        }
+        if (std::chrono::steady_clock::now() >= until) return false;
+    }
+}
+
+}  // namespace
+
+size_t Ring::footprint(size_t capacity) { return kControlBytes + padded(capacity); }
+
+Ring::Ring(RingControl* control)
+    : control_(control), data_(reinterpret_cast<std::byte*>(control) + kControlBytes) {}
+
+Ring Ring::create(void* mem, size_t capacity, int doorbell_fd) {
+    auto* control = new (mem) RingControl{};
+    control->capacity = padded(capacity);
+    control->doorbell_fd = doorbell_fd;
+    control->mutex.init();
+    control->magic = kRingMagic;
+    return Ring(control);
+}
+
+Ring Ring::attach(void* mem) {
+    auto* control = static_cast<RingControl*>(mem);
+    if (control->magic != kRingMagic) throw std::runtime_error("ring: bad magic in shared memory");
+    return Ring(control);
+}
+
+RecordHeader* Ring::header_at(uint64_t pos) const {
+    return reinterpret_cast<RecordHeader*>(data_ + pos % control_->capacity);
+}
+
+void Ring::lock() {
+    if (control_->mutex.lock() == RobustMutex::LockOutcome::owner_died) {
+        repair_locked();
+        control_->mutex.mark_consistent();
+    }
+}
+
+void Ring::lock_for_test() { lock(); }
+
+// The previous owner died inside a critical section. Each index holds an old or a new
+// value; bring them back to a consistent pair and drop any record whose header does
+// not check out (it was being written when its producer died).
+void Ring::repair_locked() {
+    const uint64_t cap = control_->capacity;
+    uint64_t r = control_->read_pos.load(std::memory_order_relaxed);
+    uint64_t w = control_->write_pos.load(std::memory_order_relaxed);
+    if (w < r || w - r > cap) w = r;
+    uint64_t p = r;
+    while (p < w) {
+        const RecordHeader* h = header_at(p);
+        uint32_t state = h->state_word.load(std::memory_order_acquire) & 0xff;
+        if (state != kReserved && state != kCommitted && state != kPad) break;
+        uint64_t bytes = record_bytes(h->size);
+        if (p % cap + bytes > cap || p + bytes > w) break;
+        if (state == kPad && p % cap + bytes != cap) break;
+        p += bytes;
+    }
+    control_->write_pos.store(p, std::memory_order_release);
+    control_->repairs.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::optional<WriteSlot> Ring::try_reserve(size_t size) {
+    const uint64_t cap = control_->capacity;
+    const uint64_t bytes = record_bytes(size);
+    if (size > max_payload()) return std::nullopt;
+    lock();
+    uint64_t w = control_->write_pos.load(std::memory_order_relaxed);
+    uint64_t r = control_->read_pos.load(std::memory_order_acquire);
+    if (w == r && w % cap != 0) {
+        // Empty: restart at the top of a lap so that any record fits contiguously.
+        // read_pos first: a death in between leaves read > write, which repair fixes.
+        w = r = w + (cap - w % cap);
+        control_->read_pos.store(r, std::memory_order_relaxed);
+        control_->write_pos.store(w, std::memory_order_relaxed);
+    }
+    const uint64_t contiguous = cap - w % cap;
+    const uint64_t needed = bytes <= contiguous ? bytes : contiguous + bytes;
+    if (needed > cap - (w - r)) {
+        unlock();
+        return std::nullopt;
+    }
+    if (bytes > contiguous) {
+        RecordHeader* pad = header_at(w);
+        pad->size = static_cast<uint32_t>(contiguous - kHeaderBytes);
+        pad->state_word.store(kPad, std::memory_order_release);
+        w += contiguous;
+    }
+    RecordHeader* h = header_at(w);
+    h->size = static_cast<uint32_t>(size);
+    h->state_word.store(kReserved, std::memory_order_release);
+    control_->write_pos.store(w + bytes, std::memory_order_release);
+    unlock();
+    return WriteSlot{reinterpret_cast<std::byte*>(h + 1), static_cast<uint32_t>(size), h};
+}
+
+std::optional<WriteSlot> Ring::reserve_wait(size_t size, std::chrono::nanoseconds timeout) {
+    std::optional<WriteSlot> slot;
+    if (size > max_payload()) return std::nullopt;
+    if (spin_until([&] { return (slot = try_reserve(size)).has_value(); })) return slot;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        uint32_t seq = control_->space_seq.load(std::memory_order_acquire);
+        control_->producer_waiting.store(1, std::memory_order_seq_cst);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        slot = try_reserve(size);
+        if (slot) break;
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) break;
+        futex_wait(control_->space_seq, seq, std::min<std::chrono::nanoseconds>(deadline - now, std::chrono::milliseconds(100)));
+    }
+    control_->producer_waiting.store(0, std::memory_order_relaxed);
+    return slot;
+}
+
+void Ring::commit(const WriteSlot& slot, uint16_t flags) {
+    slot.header->state_word.store(kCommitted | (uint32_t{flags} << 16), std::memory_order_release);
+    notify_data();
+}
+
+void Ring::notify_data() {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (control_->consumer_waiting.load(std::memory_order_relaxed) == 0) return;
+    control_->data_seq.fetch_add(1, std::memory_order_release);
+    if (control_->doorbell_fd >= 0) {
+        uint64_t one = 1;
+        // EAGAIN only if the counter is about to overflow: the doorbell is ringing anyway.
+        (void)sys::retry_eintr([&] { return ::write(control_->doorbell_fd, &one, sizeof one); });
+    } else {
+        futex_wake_all(control_->data_seq);
+    }
+}
+
+void Ring::notify_space() {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (control_->producer_waiting.load(std::memory_order_relaxed) == 0) return;
+    control_->space_seq.fetch_add(1, std::memory_order_release);
+    futex_wake_all(control_->space_seq);
+}
+
+void Ring::close() {
+    control_->closed.store(1, std::memory_order_release);
+    control_->data_seq.fetch_add(1, std::memory_order_release);
+    if (control_->doorbell_fd >= 0) {
+        uint64_t one = 1;
+        (void)sys::retry_eintr([&] { return ::write(control_->doorbell_fd, &one, sizeof one); });
+    } else {
+        futex_wake_all(control_->data_seq);
+    }
+}
+
+bool Ring::empty() const {
+    return control_->read_pos.load(std::memory_order_acquire) ==
+           control_->write_pos.load(std::memory_order_acquire);
+}
+
+std::optional<ReadSlot> Ring::try_peek() {
+    if (empty()) return std::nullopt;  // lock-free fast path: spinning never takes the lock
+    bool freed = false;
+    std::optional<ReadSlot> out;
+    lock();
+    for (;;) {
+        uint64_t r = control_->read_pos.load(std::memory_order_relaxed);
+        uint64_t w = control_->write_pos.load(std::memory_order_acquire);
+        if (r == w) break;
+        RecordHeader* h = header_at(r);
+        uint32_t word = h->state_word.load(std::memory_order_acquire);
+        uint32_t state = word & 0xff;
+        if (state == kPad) {
+            control_->read_pos.store(r + record_bytes(h->size), std::memory_order_release);
+            freed = true;
+            continue;
+        }
+        if (state == kCommitted) {
+            out = ReadSlot{reinterpret_cast<const std::byte*>(h + 1), h->size,
+                           static_cast<uint16_t>(word >> 16), r};
+        }
+        break;  // reserved: its producer is still copying
+    }
+    unlock();
+    if (freed) notify_space();
+    return out;
+}
+
+WaitOutcome Ring::wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout) {
+    std::optional<ReadSlot> slot;
+    if (spin_until([&] { return (slot = try_peek()).has_value(); })) {
+        out = *slot;
+        return WaitOutcome::record;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    WaitOutcome outcome = WaitOutcome::timed_out;
+    for (;;) {
+        uint32_t seq = control_->data_seq.load(std::memory_order_acquire);
+        control_->consumer_waiting.store(1, std::memory_order_seq_cst);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        if ((slot = try_peek())) {
+            out = *slot;
+            outcome = WaitOutcome::record;
+            break;
+        }
+        if (closed()) {
+            outcome = WaitOutcome::closed;
+            break;
+        }
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) break;
+        futex_wait(control_->data_seq, seq, deadline - now);
+    }
+    control_->consumer_waiting.store(0, std::memory_order_relaxed);
+    return outcome;
+}
+
+void Ring::release(const ReadSlot& slot) {
+    lock();
+    control_->read_pos.store(slot.pos + record_bytes(slot.size), std::memory_order_release);
+    unlock();
+    notify_space();
+}
+
+void Ring::set_consumer_waiting(bool waiting) {
+    control_->consumer_waiting.store(waiting ? 1 : 0, std::memory_order_seq_cst);
+}
+
+void Ring::reset() {
+    lock();
+    control_->read_pos.store(0, std::memory_order_relaxed);
+    control_->write_pos.store(0, std::memory_order_relaxed);
+    control_->closed.store(0, std::memory_order_relaxed);
+    control_->consumer_waiting.store(0, std::memory_order_relaxed);
+    control_->producer_waiting.store(0, std::memory_order_relaxed);
+    unlock();
+}
+
+}  // namespace ringrun::ipc

@@ -1,0 +1,114 @@
+// A single-producer single-consumer ring of variable-size framed records, placed in
+// memory the caller provides (a shared segment, or private memory for threads).
+// Records are 8-byte aligned; reserve/commit lets the producer copy its payload outside
+// the lock, and the consumer reads a record in place until it releases it.
+// The robust mutex covers index updates only. This file must never allocate, block
+// without a timeout, or throw on the hot path; a dead peer must never hang either side.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "ipc/robust_mutex.hpp"
+
+namespace ringrun::ipc {
+
+struct RecordHeader {
+    std::atomic<uint32_t> state_word;  // low byte: RecordState; high 16 bits: user flags
+    uint32_t size;                     // payload bytes, before padding to 8
+};
+static_assert(sizeof(RecordHeader) == 8);
+
+struct RingControl {
+    uint64_t magic;
+    uint64_t capacity;  // bytes of record area, a multiple of 8
+    int32_t doorbell_fd;  // >= 0: commits ring this eventfd instead of the futex
+    RobustMutex mutex;
+    alignas(64) std::atomic<uint64_t> write_pos;  // bytes ever reserved (monotonic)
+    alignas(64) std::atomic<uint64_t> read_pos;   // bytes ever released (monotonic)
+    alignas(64) std::atomic<uint32_t> data_seq;   // futex: bumped when a record is committed
+    std::atomic<uint32_t> consumer_waiting;
+    std::atomic<uint32_t> closed;
+    alignas(64) std::atomic<uint32_t> space_seq;  // futex: bumped when space is released
+    std::atomic<uint32_t> producer_waiting;
+    std::atomic<uint64_t> repairs;  // times a dead lock owner's state was repaired
+};
+
+// Where a reserved record's payload goes; pass back to commit().
+struct WriteSlot {
+    std::byte* data;
+    uint32_t size;
+    RecordHeader* header;
+};
+
+// A committed record, readable in place until release().
+struct ReadSlot {
+    const std::byte* data;
+    uint32_t size;
+    uint16_t flags;
+    uint64_t pos;
+};
+
+enum class WaitOutcome { record, closed, timed_out };
+
+class Ring {
+public:
+    static constexpr size_t kHeaderBytes = sizeof(RecordHeader);
+
+    // Bytes of memory needed for a ring with this record-area capacity.
+    static size_t footprint(size_t capacity);
+    // Initialises a ring in mem (64-byte aligned, footprint(capacity) bytes).
+    static Ring create(void* mem, size_t capacity, int doorbell_fd = -1);
+    // Uses a ring another party created in mem.
+    static Ring attach(void* mem);
+
+    Ring() = default;
+
+    // Largest payload a single record can carry.
+    size_t max_payload() const { return control_->capacity - kHeaderBytes; }
+    size_t capacity() const { return control_->capacity; }
+
+    // Producer. try_reserve: nullopt when the ring has no room now (or size > max_payload).
+    std::optional<WriteSlot> try_reserve(size_t size);
+    // Waits for room, spinning briefly then sleeping; nullopt on timeout.
+    std::optional<WriteSlot> reserve_wait(size_t size, std::chrono::nanoseconds timeout);
+    void commit(const WriteSlot& slot, uint16_t flags = 0);
+    // No more records will come; a waiting consumer is woken.
+    void close();
+
+    // Consumer. try_peek: the oldest committed record, or nullopt.
+    std::optional<ReadSlot> try_peek();
+    // Waits for a record, spinning briefly then sleeping.
+    WaitOutcome wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout);
+    void release(const ReadSlot& slot);
+    bool closed() const { return control_->closed.load(std::memory_order_acquire) != 0; }
+    bool empty() const;
+
+    // For a consumer that sleeps elsewhere (the supervisor's epoll on the doorbell):
+    // announce the sleep, then re-check empty() before actually sleeping.
+    void set_consumer_waiting(bool waiting);
+
+    // Empties the ring and clears its flags. Only when the other side is dead or gone.
+    void reset();
+    uint64_t repairs() const { return control_->repairs.load(std::memory_order_relaxed); }
+
+    // Test hooks: hold the ring's mutex as a producer would inside reserve.
+    void lock_for_test();
+
+private:
+    explicit Ring(RingControl* control);
+    void lock();
+    void unlock() { control_->mutex.unlock(); }
+    void repair_locked();
+    void notify_data();
+    void notify_space();
+    RecordHeader* header_at(uint64_t pos) const;
+
+    RingControl* control_ = nullptr;
+    std::byte* data_ = nullptr;
+};
+
+}  // namespace ringrun::ipc

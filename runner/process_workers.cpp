@@ -1,0 +1,130 @@
+// The process backend: one forked worker process per slot, its ring pair in the run's
+// shared segment. Workers die with the supervisor (PR_SET_PDEATHSIG) and ignore SIGINT
+// (the supervisor decides what an interrupt means). Must never leave a worker unreaped.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "ipc/ring_set.hpp"
+#include "ipc/run_directory.hpp"
+#include "ipc/shared_segment.hpp"
+#include "ipc/system_call.hpp"
+#include "runner/worker_backend.hpp"
+#include "worker/process_title.hpp"
+#include "worker/worker_loop.hpp"
+
+namespace ringrun {
+namespace {
+
+class ProcessWorkers : public WorkerBackend {
+public:
+    ProcessWorkers(size_t slots, int doorbell_fd)
+        : segment_(ipc::SharedSegment::create_for_run(ipc::RingSet::footprint(slots, {}))),
+          rings_(segment_.base(), slots, {}, doorbell_fd),
+          spill_(run_dir_.path()),
+          pids_(slots, -1) {}
+
+    ~ProcessWorkers() override { kill_all(); }
+
+    size_t slots() const override { return pids_.size(); }
+    ipc::Ring& job_ring(size_t slot) override { return rings_.job_ring(slot); }
+    ipc::Ring& result_ring(size_t slot) override { return rings_.result_ring(slot); }
+    ipc::SpillDirectory& spill() override { return spill_; }
+    pid_t pid(size_t slot) const override { return pids_[slot]; }
+
+    void start(size_t slot) override {
+        const pid_t parent = getpid();
+        pid_t pid = sys::checked("fork", "worker", [] { return fork(); });
+        if (pid == 0) run_child(slot, parent);
+        pids_[slot] = pid;
+    }
+
+    std::vector<WorkerExit> reap() override {
+        std::vector<WorkerExit> exits;
+        for (;;) {
+            int status = 0;
+            pid_t pid = sys::retry_eintr([&] { return waitpid(-1, &status, WNOHANG); });
+            if (pid <= 0) break;
+            for (size_t slot = 0; slot < pids_.size(); ++slot) {
+                if (pids_[slot] != pid) continue;
+                pids_[slot] = -1;
+                exits.push_back({slot, pid, status});
+            }
+        }
+        return exits;
+    }
+
+    void stop(std::chrono::milliseconds timeout) override {
+        for (size_t slot = 0; slot < pids_.size(); ++slot) rings_.job_ring(slot).close();
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (running() && std::chrono::steady_clock::now() < deadline) {
+            reap();
+            if (running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        kill_all();
+    }
+
+    void kill_all() override {
+        for (pid_t& pid : pids_) {
+            if (pid <= 0) continue;
+            kill(pid, SIGKILL);
+            sys::retry_eintr([&] { return waitpid(pid, nullptr, 0); });
+            pid = -1;
+        }
+    }
+
+private:
+    bool running() const {
+        for (pid_t pid : pids_)
+            if (pid > 0) return true;
+        return false;
+    }
+
+    [[noreturn]] void run_child(size_t slot, pid_t parent) {
+        segment_.disown();
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(0);  // the supervisor died before prctl took effect
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+        signal(SIGINT, SIG_IGN);
+        signal(SIGPIPE, SIG_IGN);
+        set_process_title("ringrun: worker " + std::to_string(slot + 1));
+        WorkerContext context;
+        context.slot = static_cast<uint32_t>(slot);
+        context.job_ring = rings_.job_ring(slot);
+        context.result_ring = rings_.result_ring(slot);
+        context.spill = ipc::SpillDirectory(run_dir_.path());
+        context.tasks = &task_registry();
+        try {
+            run_worker_loop(context);
+        } catch (const std::exception& e) {
+            std::string line = "ringrun: worker " + std::to_string(slot + 1) + ": " + e.what() + "\n";
+            (void)!::write(2, line.data(), line.size());
+            _exit(70);
+        }
+        _exit(0);
+    }
+
+    ipc::RunDirectory run_dir_;
+    ipc::SharedSegment segment_;
+    ipc::RingSet rings_;
+    ipc::SpillDirectory spill_;
+    std::vector<pid_t> pids_;
+};
+
+}  // namespace
+
+std::unique_ptr<WorkerBackend> make_thread_workers(size_t slots, int doorbell_fd);  // thread_workers.cpp
+
+std::unique_ptr<WorkerBackend> make_worker_backend(Backend backend, size_t slots, int doorbell_fd) {
+    if (backend == Backend::threads) return make_thread_workers(slots, doorbell_fd);
+    return std::make_unique<ProcessWorkers>(slots, doorbell_fd);
+}
+
+}  // namespace ringrun

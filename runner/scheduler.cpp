@@ -1,0 +1,43 @@
+// Job bookkeeping and adaptive credits.
+#include "runner/scheduler.hpp"
+
+namespace ringrun {
+
+Scheduler::Scheduler(size_t slots) : in_flight_(slots) {}
+
+void Scheduler::dispatch_first(size_t slot) {
+    in_flight_[slot].push_back(std::move(pending_.front()));
+    pending_.pop_front();
+}
+
+const QueuedJob* Scheduler::oldest_in_flight(size_t slot) const {
+    return in_flight_[slot].empty() ? nullptr : &in_flight_[slot].front();
+}
+
+QueuedJob Scheduler::complete_oldest(size_t slot, int64_t runtime_ns) {
+    QueuedJob job = std::move(in_flight_[slot].front());
+    in_flight_[slot].pop_front();
+    double sample = static_cast<double>(runtime_ns < 0 ? 0 : runtime_ns);
+    mean_runtime_ns_ = mean_runtime_ns_ < 0 ? sample : 0.9 * mean_runtime_ns_ + 0.1 * sample;
+    // A job queued behind another waits for it: allow a queue only as long as a few
+    // supervisor round trips (tens of microseconds) cover.
+    if (mean_runtime_ns_ < 20'000) credit_limit_ = 64;
+    else if (mean_runtime_ns_ < 200'000) credit_limit_ = 8;
+    else if (mean_runtime_ns_ < 2'000'000) credit_limit_ = 2;
+    else credit_limit_ = 1;
+    return job;
+}
+
+std::deque<QueuedJob> Scheduler::take_in_flight(size_t slot) {
+    std::deque<QueuedJob> jobs;
+    jobs.swap(in_flight_[slot]);
+    return jobs;
+}
+
+size_t Scheduler::in_flight_total() const {
+    size_t n = 0;
+    for (const auto& q : in_flight_) n += q.size();
+    return n;
+}
+
+}  // namespace ringrun

@@ -1,0 +1,50 @@
+// The supervisor's book of jobs: those waiting, and those inside each worker (in the
+// order they were sent, which is the order their results come back). Credits limit how
+// many jobs a worker holds: many for tiny jobs, one for long ones, adapted from measured
+// run times, so that a slow job never strands a long queue behind it.
+// Must never lose a job: every job is pending, in flight in exactly one slot, or handed back.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace ringrun {
+
+struct QueuedJob {
+    uint64_t seq = 0;
+    uint32_t attempt = 1;
+    std::vector<std::string> inputs;
+};
+
+class Scheduler {
+public:
+    explicit Scheduler(size_t slots);
+
+    void enqueue(QueuedJob job) { pending_.push_back(std::move(job)); }
+    void requeue_first(QueuedJob job) { pending_.push_front(std::move(job)); }
+    bool has_pending() const { return !pending_.empty(); }
+    size_t pending_count() const { return pending_.size(); }
+    const QueuedJob& first_pending() const { return pending_.front(); }
+    void drop_pending() { pending_.clear(); }
+
+    bool has_credit(size_t slot) const { return in_flight_[slot].size() < credit_limit_; }
+    // Moves the first pending job into slot's jobs in flight.
+    void dispatch_first(size_t slot);
+    // The oldest job in flight in slot (whose result comes next).
+    const QueuedJob* oldest_in_flight(size_t slot) const;
+    QueuedJob complete_oldest(size_t slot, int64_t runtime_ns);
+    std::deque<QueuedJob> take_in_flight(size_t slot);
+    size_t in_flight(size_t slot) const { return in_flight_[slot].size(); }
+    size_t in_flight_total() const;
+    uint32_t credit_limit() const { return credit_limit_; }
+
+private:
+    std::deque<QueuedJob> pending_;
+    std::vector<std::deque<QueuedJob>> in_flight_;
+    double mean_runtime_ns_ = -1;  // exponentially weighted
+    uint32_t credit_limit_ = 2;
+};
+
+}  // namespace ringrun

@@ -1,0 +1,372 @@
+// The supervisor's event loop. Spins briefly on the result rings, then sleeps in epoll
+// having told every result ring to ring the doorbell. Worker deaths are learnt from
+// SIGCHLD through a signalfd (never inside a signal handler).
+#include "runner/supervisor.hpp"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <capnp/message.h>
+
+#include <cstring>
+
+#include "ipc/doorbell.hpp"
+#include "ipc/futex_word.hpp"
+#include "ipc/system_call.hpp"
+#include "worker/job_codec.hpp"
+
+namespace ringrun {
+namespace {
+
+enum EventTag : uint64_t { kDoorbell = 1, kSignals = 2, kInput = 3 };
+constexpr auto kSpinBeforeSleep = std::chrono::microseconds(30);
+constexpr int kSafetyWakeMs = 1000;
+constexpr size_t kScratchWords = 1024;
+
+std::string describe_exit(int status) {
+    if (WIFSIGNALED(status)) return std::string("was killed by signal SIG") + sigabbrev_np(WTERMSIG(status));
+    if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+    return "stopped";
+}
+
+std::string describe(const JobSpec& job) {
+    switch (job.kind) {
+        case JobSpec::Kind::shell: return job.shell_line;
+        case JobSpec::Kind::task: return job.task_name + " " + job.payload;
+        case JobSpec::Kind::argv: break;
+    }
+    std::string s;
+    for (const auto& a : job.argv) s += (s.empty() ? "" : " ") + a;
+    return s;
+}
+
+}  // namespace
+
+// The kernel-facing side of the loop: signal mask, signalfd, epoll and the doorbell.
+class Supervisor::Events {
+public:
+    Events() {
+        sigset_t set;
+        sigemptyset(&set);
+        for (int sig : {SIGCHLD, SIGINT, SIGTERM}) sigaddset(&set, sig);
+        sigprocmask(SIG_BLOCK, &set, &old_mask_);
+        old_pipe_ = signal(SIGPIPE, SIG_IGN);
+        signal_fd_ = sys::checked("signalfd", "SIGCHLD SIGINT SIGTERM",
+                                  [&] { return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC); });
+        epoll_fd_ = sys::checked("epoll_create1", "supervisor", [] { return epoll_create1(EPOLL_CLOEXEC); });
+        add(doorbell_.fd(), kDoorbell, EPOLLIN);
+        add(signal_fd_, kSignals, EPOLLIN);
+    }
+    ~Events() {
+        ::close(epoll_fd_);
+        ::close(signal_fd_);
+        signal(SIGPIPE, old_pipe_);
+        sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+    }
+
+    void add(int fd, EventTag tag, uint32_t events) {
+        struct epoll_event ev {};
+        ev.events = events;
+        ev.data.u64 = tag;
+        sys::checked("epoll_ctl", "add", [&] { return epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev); });
+    }
+    // Arms a one-shot interest in fd's readability. False if fd cannot be polled
+    // (a regular file: it is always readable).
+    bool arm_input(int fd) {
+        struct epoll_event ev {};
+        ev.events = EPOLLIN | EPOLLONESHOT;
+        ev.data.u64 = kInput;
+        int op = input_registered_ ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+        if (epoll_ctl(epoll_fd_, op, fd, &ev) == 0) {
+            input_registered_ = true;
+            return true;
+        }
+        if (errno == EPERM) return false;
+        throw sys::SystemError("epoll_ctl", "input", errno);
+    }
+    int wait(struct epoll_event* events, int max, int timeout_ms) {
+        int n = epoll_wait(epoll_fd_, events, max, timeout_ms);
+        if (n < 0 && errno != EINTR) throw sys::SystemError("epoll_wait", "supervisor", errno);
+        return n < 0 ? 0 : n;
+    }
+    // Returns the next pending signal, or 0.
+    int next_signal() {
+        struct signalfd_siginfo info;
+        ssize_t n = sys::retry_eintr([&] { return ::read(signal_fd_, &info, sizeof info); });
+        return n == sizeof info ? static_cast<int>(info.ssi_signo) : 0;
+    }
+    ipc::Doorbell& doorbell() { return doorbell_; }
+
+private:
+    ipc::Doorbell doorbell_;
+    sigset_t old_mask_;
+    void (*old_pipe_)(int);
+    int signal_fd_ = -1;
+    int epoll_fd_ = -1;
+    bool input_registered_ = false;
+};
+
+Supervisor::Supervisor(SupervisorOptions options, const CommandTemplate& command, InputSource& input,
+                       OutputSink& output)
+    : options_(options),
+      command_(command),
+      input_(input),
+      output_(output),
+      events_(std::make_unique<Events>()),
+      workers_(make_worker_backend(options.backend, options.workers, events_->doorbell().fd())),
+      scheduler_(options.workers),
+      scratch_(kj::heapArray<capnp::word>(kScratchWords)) {
+    std::memset(scratch_.begin(), 0, scratch_.size() * sizeof(capnp::word));
+}
+
+Supervisor::~Supervisor() {
+    workers_.reset();  // kills and reaps anything still running, removes the segment
+}
+
+int Supervisor::run() {
+    for (size_t slot = 0; slot < workers_->slots(); ++slot) workers_->start(slot);
+    while (!finished()) {
+        bool progress = gather();
+        progress |= read_input();
+        progress |= dispatch();
+        if (progress || finished()) continue;
+        auto until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+        bool ready = false;
+        while (!ready && std::chrono::steady_clock::now() < until) {
+            for (int i = 0; i < 32 && !ready; ++i) {
+                ready = results_waiting();
+                ipc::cpu_relax();
+            }
+        }
+        if (!ready) wait_for_events();
+    }
+    workers_->stop(std::chrono::seconds(5));
+    if (stop_signal_) return kExitInterruptedBase + stop_signal_;
+    if (output_closed_) return kExitOutputClosed;
+    return static_cast<int>(std::min<uint64_t>(failed_, kExitMaxFailed));
+}
+
+bool Supervisor::finished() const {
+    bool no_more_input = stopping_ || input_.exhausted();
+    return no_more_input && !scheduler_.has_pending() && scheduler_.in_flight_total() == 0;
+}
+
+bool Supervisor::read_input() {
+    bool progress = false;
+    while (!stopping_ && scheduler_.pending_count() < options_.input_window) {
+        if (input_.next(input_scratch_)) {
+            scheduler_.enqueue(QueuedJob{++next_seq_, 1, input_scratch_});
+            progress = true;
+            continue;
+        }
+        if (input_.exhausted() || input_.fd() < 0) break;
+        if (!input_pollable_ || input_readable_) {
+            input_readable_ = false;
+            input_.fill();  // one read: the fd was readable, or is a file
+            continue;
+        }
+        if (!input_armed_) {
+            input_pollable_ = events_->arm_input(input_.fd());
+            input_armed_ = input_pollable_;
+            if (!input_pollable_) continue;
+        }
+        break;
+    }
+    return progress;
+}
+
+bool Supervisor::dispatch() {
+    if (stopping_) return false;
+    bool progress = false;
+    for (bool sent = true; sent && scheduler_.has_pending();) {
+        sent = false;
+        for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot) {
+            if (!scheduler_.has_credit(slot)) continue;
+            const QueuedJob& queued = scheduler_.first_pending();
+            JobSpec job = command_.make_job(queued.seq, static_cast<uint32_t>(slot), queued.inputs);
+            job.attempt = queued.attempt;
+            std::string error;
+            auto push = [&](capnp::MessageBuilder& message) {
+                build_job(job, message);
+                return ipc::try_push_message(workers_->job_ring(slot), message, workers_->spill(), &error);
+            };
+            ipc::PushOutcome outcome;
+            if (estimated_words(job) <= scratch_.size()) {
+                capnp::MallocMessageBuilder message(scratch_);  // re-zeroes what it used
+                outcome = push(message);
+            } else {
+                capnp::MallocMessageBuilder message(static_cast<unsigned>(estimated_words(job)));
+                outcome = push(message);
+            }
+            if (outcome == ipc::PushOutcome::ring_full) continue;
+            if (outcome == ipc::PushOutcome::failed) {
+                QueuedJob failed = queued;
+                scheduler_.dispatch_first(slot);
+                scheduler_.complete_oldest(slot, 0);
+                JobResult result;
+                result.id = failed.seq;
+                result.attempt = failed.attempt;
+                result.status = JobStatus::error;
+                result.exit_code = 126;
+                result.error_text = "could not hand the job to a worker: " + error;
+                finish_job(failed, result);
+                continue;
+            }
+            scheduler_.dispatch_first(slot);
+            sent = progress = true;
+        }
+    }
+    return progress;
+}
+
+bool Supervisor::gather() {
+    bool progress = false;
+    for (size_t slot = 0; slot < workers_->slots(); ++slot) progress |= gather_slot(slot);
+    return progress;
+}
+
+bool Supervisor::gather_slot(size_t slot) {
+    bool progress = false;
+    ipc::Ring& ring = workers_->result_ring(slot);
+    while (auto record = ring.try_peek()) {
+        JobResult result;
+        std::string error = ipc::read_message(*record, workers_->spill(), [&](capnp::MessageReader& reader) {
+            decode_result(reader, result);
+        });
+        ring.release(*record);
+        handle_result(slot, error, result);
+        progress = true;
+    }
+    return progress;
+}
+
+void Supervisor::handle_result(size_t slot, const std::string& decode_error, JobResult& result) {
+    const QueuedJob* oldest = scheduler_.oldest_in_flight(slot);
+    std::string fault;
+    if (!oldest) fault = "sent a result for no job";
+    else if (decode_error.empty() && result.id != 0 && result.id != oldest->seq)
+        fault = "sent the result of job " + std::to_string(result.id) + " where job " +
+                std::to_string(oldest->seq) + " was next";
+    if (!fault.empty()) {
+        // A worker that breaks the protocol is faulty: replace it; its jobs are requeued.
+        std::string line = "ringrun: worker " + std::to_string(slot + 1) + " " + fault + "; replacing it\n";
+        (void)!::write(2, line.data(), line.size());
+        if (workers_->pid(slot) > 0) kill(workers_->pid(slot), SIGKILL);
+        return;
+    }
+    if (!decode_error.empty()) {
+        result = JobResult{};
+        result.status = JobStatus::error;
+        result.error_text = "worker " + std::to_string(slot + 1) + " sent an undecodable result: " + decode_error;
+    }
+    result.id = oldest->seq;
+    result.worker_slot = static_cast<uint32_t>(slot);
+    QueuedJob job = scheduler_.complete_oldest(slot, result.end_ns - result.start_ns);
+    finish_job(job, result);
+}
+
+void Supervisor::finish_job(const QueuedJob& job, JobResult& result) {
+    ++done_;
+    if (result.status != JobStatus::ok) ++failed_;
+    if (output_closed_) return;
+    std::string description;
+    if (!result.error_text.empty() || result.status == JobStatus::lost || result.status == JobStatus::signaled)
+        description = describe(command_.make_job(job.seq, result.worker_slot, job.inputs));
+    if (!output_.job_finished(description, command_.is_task(), result)) {
+        output_closed_ = true;
+        begin_stop();
+    }
+}
+
+void Supervisor::handle_worker_exit(const WorkerExit& exit) {
+    const size_t slot = exit.slot;
+    if (!stopping_ || exit.wait_status != 0) {
+        std::string line = "ringrun: worker " + std::to_string(slot + 1) + " (pid " + std::to_string(exit.pid) +
+                           ") " + describe_exit(exit.wait_status) + "\n";
+        (void)!::write(2, line.data(), line.size());
+    }
+    gather_slot(slot);  // salvage every complete result it left
+    auto lost = scheduler_.take_in_flight(slot);
+    for (auto it = lost.rbegin(); it != lost.rend(); ++it) {
+        QueuedJob job = std::move(*it);
+        if (job.attempt < options_.lost_attempts && !stopping_) {
+            ++job.attempt;
+            scheduler_.requeue_first(std::move(job));
+            continue;
+        }
+        JobResult result;
+        result.id = job.seq;
+        result.attempt = job.attempt;
+        result.worker_slot = static_cast<uint32_t>(slot);
+        result.status = JobStatus::lost;
+        result.signal = WIFSIGNALED(exit.wait_status) ? WTERMSIG(exit.wait_status) : 0;
+        result.error_text = "lost: its worker " + describe_exit(exit.wait_status) + " (attempt " +
+                            std::to_string(job.attempt) + ")";
+        finish_job(job, result);
+    }
+    workers_->job_ring(slot).reset();
+    workers_->result_ring(slot).reset();
+    if (!stopping_) {
+        ++restarts_;
+        workers_->start(slot);
+    }
+}
+
+void Supervisor::begin_stop() {
+    stopping_ = true;
+    scheduler_.drop_pending();
+}
+
+void Supervisor::handle_signal(int sig) {
+    if (sig == SIGCHLD) {
+        for (const auto& exit : workers_->reap()) handle_worker_exit(exit);
+        return;
+    }
+    if (!stopping_) {
+        // First interrupt: start nothing new, let what runs finish.
+        stop_signal_ = sig;
+        begin_stop();
+        const char* msg = "ringrun: interrupted; waiting for running jobs (interrupt again to kill them)\n";
+        (void)!::write(2, msg, std::strlen(msg));
+        return;
+    }
+    // Second interrupt: kill everything now.
+    stop_signal_ = sig;
+    const char* msg = "ringrun: killed running jobs\n";
+    (void)!::write(2, msg, std::strlen(msg));
+    // Processes: kill and reap the workers, remove the segment. Threads cannot be
+    // stopped mid-job: the process exits under them.
+    if (options_.backend == Backend::processes) workers_.reset();
+    _exit(kExitInterruptedBase + sig);
+}
+
+bool Supervisor::results_waiting() {
+    for (size_t slot = 0; slot < workers_->slots(); ++slot)
+        if (!workers_->result_ring(slot).empty()) return true;
+    return false;
+}
+
+void Supervisor::wait_for_events() {
+    for (size_t slot = 0; slot < workers_->slots(); ++slot) workers_->result_ring(slot).set_consumer_waiting(true);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    struct epoll_event events[8];
+    int n = results_waiting() ? 0 : events_->wait(events, 8, kSafetyWakeMs);
+    for (size_t slot = 0; slot < workers_->slots(); ++slot) workers_->result_ring(slot).set_consumer_waiting(false);
+    for (int i = 0; i < n; ++i) {
+        switch (events[i].data.u64) {
+            case kDoorbell: events_->doorbell().drain(); break;
+            case kInput:
+                input_armed_ = false;
+                input_readable_ = true;
+                break;
+            case kSignals:
+                while (int sig = events_->next_signal()) handle_signal(sig);
+                break;
+        }
+    }
+}
+
+}  // namespace ringrun

@@ -1,0 +1,85 @@
+// The supervisor: one event loop (epoll) over the result doorbell, child exits and
+// interrupts (signalfd) and the input stream. It feeds jobs to workers by credits,
+// gathers their results, replaces dead workers and requeues what they held.
+// It must never block anywhere but in epoll_wait, and never lose a finished job's result.
+#pragma once
+
+#include <kj/array.h>
+#include <capnp/common.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "runner/command_template.hpp"
+#include "runner/input_source.hpp"
+#include "runner/output_sink.hpp"
+#include "runner/scheduler.hpp"
+#include "runner/worker_backend.hpp"
+
+namespace ringrun {
+
+struct SupervisorOptions {
+    size_t workers = 1;
+    Backend backend = Backend::processes;
+    uint32_t lost_attempts = 3;  // tries for a job whose worker keeps dying under it
+    size_t input_window = 4096;  // jobs read ahead of dispatch, at most
+};
+
+// Exit codes (documented in docs/exit-codes.md and --help).
+inline constexpr int kExitInterruptedBase = 128;  // + the signal number
+inline constexpr int kExitOutputClosed = 141;
+inline constexpr int kExitMaxFailed = 101;
+
+class Supervisor {
+public:
+    Supervisor(SupervisorOptions options, const CommandTemplate& command, InputSource& input,
+               OutputSink& output);
+    ~Supervisor();
+    Supervisor(const Supervisor&) = delete;
+    Supervisor& operator=(const Supervisor&) = delete;
+
+    // Runs every job; returns the process exit code.
+    int run();
+
+    uint64_t jobs_failed() const { return failed_; }
+    uint64_t jobs_done() const { return done_; }
+    uint64_t worker_restarts() const { return restarts_; }
+
+private:
+    class Events;
+    bool read_input();
+    bool dispatch();
+    bool gather();
+    bool gather_slot(size_t slot);
+    void handle_result(size_t slot, const std::string& decode_error, JobResult& result);
+    void handle_worker_exit(const struct WorkerExit& exit);
+    void finish_job(const QueuedJob& job, JobResult& result);
+    void handle_signal(int signal);
+    void begin_stop();
+    bool finished() const;
+    bool results_waiting();
+    void wait_for_events();
+
+    SupervisorOptions options_;
+    const CommandTemplate& command_;
+    InputSource& input_;
+    OutputSink& output_;
+    std::unique_ptr<Events> events_;
+    std::unique_ptr<WorkerBackend> workers_;
+    Scheduler scheduler_;
+    std::vector<std::string> input_scratch_;
+    kj::Array<capnp::word> scratch_;  // zeroed first segment reused for every job message
+    uint64_t next_seq_ = 0;
+    uint64_t done_ = 0;
+    uint64_t failed_ = 0;
+    uint64_t restarts_ = 0;
+    bool input_armed_ = false;
+    bool input_readable_ = false;
+    bool input_pollable_ = true;
+    bool stopping_ = false;
+    int stop_signal_ = 0;
+    bool output_closed_ = false;
+};
+
+}  // namespace ringrun

@@ -1,0 +1,45 @@
+// What the supervisor needs from its workers, whichever backend runs them: a ring pair
+// per slot, starting and replacing workers, learning of their deaths, and stopping them.
+// The process backend forks; the threads backend runs the same loop on threads.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "ipc/message_record.hpp"
+#include "ipc/ring.hpp"
+
+namespace ringrun {
+
+struct WorkerExit {
+    size_t slot;
+    pid_t pid;
+    int wait_status;  // as from waitpid
+};
+
+enum class Backend { processes, threads };
+
+class WorkerBackend {
+public:
+    virtual ~WorkerBackend() = default;
+    virtual size_t slots() const = 0;
+    virtual ipc::Ring& job_ring(size_t slot) = 0;
+    virtual ipc::Ring& result_ring(size_t slot) = 0;
+    virtual ipc::SpillDirectory& spill() = 0;
+    virtual void start(size_t slot) = 0;
+    // Collects workers that have exited (never blocks). Empty for threads.
+    virtual std::vector<WorkerExit> reap() = 0;
+    // Closes every job ring and waits until timeout for workers to finish, then kills.
+    virtual void stop(std::chrono::milliseconds timeout) = 0;
+    // Kills every worker now (SIGKILL). Threads cannot be killed: no-op.
+    virtual void kill_all() = 0;
+    virtual pid_t pid(size_t slot) const = 0;
+};
+
+// doorbell_fd: the eventfd every result ring rings.
+std::unique_ptr<WorkerBackend> make_worker_backend(Backend backend, size_t slots, int doorbell_fd);
+
+}  // namespace ringrun

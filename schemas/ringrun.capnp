@@ -1,0 +1,54 @@
+# The one definition of what crosses a ring: a Job travels supervisor -> worker,
+# a Result travels worker -> supervisor. Nothing else is ever written into a ring.
+# Fields are only ever added (never renumbered), so old and new builds interoperate.
+@0xf7ee3fb192b0673a;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("ringrun::schema");
+
+struct EnvVar {
+  name @0 :Text;
+  value @1 :Text;
+}
+
+struct Job {
+  id @0 :UInt64;          # sequence number, 1-based, unique in a run
+  attempt @1 :UInt32;     # 1 for the first try
+  what :union {
+    argv @2 :List(Text);  # run directly, no shell
+    shell @3 :Text;       # run as /bin/sh -c LINE
+    task :group {         # call a registered in-process task
+      name @4 :Text;
+      payload @5 :Data;
+    }
+  }
+  env @6 :List(EnvVar);   # additions to the worker's environment
+  cwd @7 :Text;           # empty: the supervisor's working directory
+  timeoutMs @8 :UInt64;   # 0: no timeout
+}
+
+enum Status {
+  ok @0;        # exit code 0 / task returned
+  failed @1;    # non-zero exit code / task reported failure
+  signaled @2;  # killed by a signal
+  timeout @3;   # overran its timeout and was killed
+  lost @4;      # its worker died before reporting it
+  error @5;     # could not be started (no such command, bad cwd, unknown task)
+}
+
+struct Result {
+  id @0 :UInt64;
+  attempt @1 :UInt32;
+  workerSlot @2 :UInt32;
+  status @3 :Status;
+  exitCode @4 :Int32;
+  signal @5 :Int32;
+  startNs @6 :Int64;      # CLOCK_REALTIME, nanoseconds since the epoch
+  endNs @7 :Int64;
+  userCpuUs @8 :Int64;
+  sysCpuUs @9 :Int64;
+  maxRssKb @10 :Int64;
+  stdout @11 :Data;
+  stderr @12 :Data;
+  errorText @13 :Text;    # why status is error, in one line
+}

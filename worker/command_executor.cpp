@@ -1,0 +1,241 @@
+// posix_spawn-based command execution with captured output, rusage and timeouts.
+#include "worker/command_executor.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "ipc/system_call.hpp"
+
+extern char** environ;
+
+namespace ringrun {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Pipe {
+    int read_end = -1;
+    int write_end = -1;
+    Pipe() {
+        int fds[2];
+        sys::checked("pipe2", "command output", [&] { return pipe2(fds, O_CLOEXEC); });
+        read_end = fds[0];
+        write_end = fds[1];
+        fcntl(read_end, F_SETFL, O_NONBLOCK);
+    }
+    ~Pipe() {
+        if (read_end >= 0) ::close(read_end);
+        if (write_end >= 0) ::close(write_end);
+    }
+    void close_write() {
+        ::close(write_end);
+        write_end = -1;
+    }
+    void close_read() {
+        ::close(read_end);
+        read_end = -1;
+    }
+};
+
+// Reads what is available now. Returns false at EOF or error (the pipe is then closed).
+bool read_available(Pipe& pipe, std::string& sink) {
+    char buf[65536];
+    for (;;) {
+        ssize_t n = sys::retry_eintr([&] { return ::read(pipe.read_end, buf, sizeof buf); });
+        if (n > 0) {
+            sink.append(buf, static_cast<size_t>(n));
+            continue;
+        }
+        if (n < 0 && errno == EAGAIN) return true;
+        pipe.close_read();
+        return false;
+    }
+}
+
+// The environment for the child: the worker's, with the job's additions overriding.
+std::vector<std::string> merged_environment(const JobSpec& job) {
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e) {
+        std::string_view entry(*e);
+        std::string_view name = entry.substr(0, entry.find('='));
+        bool overridden = false;
+        for (const auto& add : job.env) overridden |= add.first == name;
+        if (!overridden) env.emplace_back(entry);
+    }
+    for (const auto& [name, value] : job.env) env.push_back(name + "=" + value);
+    return env;
+}
+
+int64_t micros(const struct timeval& tv) { return int64_t{tv.tv_sec} * 1'000'000 + tv.tv_usec; }
+
+class SpawnSetup {
+public:
+    SpawnSetup(const JobSpec& job, int out_fd, int err_fd) {
+        posix_spawn_file_actions_init(&actions_);
+        posix_spawnattr_init(&attr_);
+        posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&actions_, out_fd, 1);
+        posix_spawn_file_actions_adddup2(&actions_, err_fd, 2);
+        if (!job.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions_, job.cwd.c_str());
+        sigset_t none, defaults;
+        sigemptyset(&none);
+        sigemptyset(&defaults);
+        for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGCHLD, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+                        SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU})
+            sigaddset(&defaults, sig);
+        posix_spawnattr_setsigmask(&attr_, &none);
+        posix_spawnattr_setsigdefault(&attr_, &defaults);
+        posix_spawnattr_setpgroup(&attr_, 0);  // its own process group: timeouts kill it whole
+        posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                             POSIX_SPAWN_SETSIGDEF);
+    }
+    ~SpawnSetup() {
+        posix_spawn_file_actions_destroy(&actions_);
+        posix_spawnattr_destroy(&attr_);
+    }
+    const posix_spawn_file_actions_t* actions() const { return &actions_; }
+    const posix_spawnattr_t* attr() const { return &attr_; }
+
+private:
+    posix_spawn_file_actions_t actions_;
+    posix_spawnattr_t attr_;
+};
+
+void describe_spawn_failure(const JobSpec& job, const std::string& program, int error, JobResult& r) {
+    r.status = JobStatus::error;
+    struct stat st;
+    if (!job.cwd.empty() && (stat(job.cwd.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
+        r.exit_code = 126;
+        r.error_text = "cannot change to directory '" + job.cwd + "': " + std::strerror(errno ? errno : ENOTDIR);
+    } else if (error == ENOENT) {
+        r.exit_code = 127;
+        r.error_text = program + ": command not found";
+    } else {
+        r.exit_code = 126;
+        r.error_text = program + ": " + std::strerror(error);
+    }
+}
+
+}  // namespace
+
+JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLimits& limits) {
+    JobResult r;
+    r.id = job.id;
+    r.attempt = job.attempt;
+    r.worker_slot = worker_slot;
+    r.start_ns = realtime_ns();
+
+    std::vector<std::string> args;
+    if (job.kind == JobSpec::Kind::shell) args = {"/bin/sh", "-c", job.shell_line};
+    else args = job.argv;
+    if (args.empty() || args[0].empty()) {
+        r.status = JobStatus::error;
+        r.exit_code = 127;
+        r.error_text = "empty command";
+        r.end_ns = realtime_ns();
+        return r;
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_storage;
+    std::vector<char*> envp;
+    char** env = environ;
+    if (!job.env.empty()) {
+        env_storage = merged_environment(job);
+        for (auto& e : env_storage) envp.push_back(e.data());
+        envp.push_back(nullptr);
+        env = envp.data();
+    }
+
+    Pipe out, err;
+    pid_t pid = -1;
+    int rc;
+    {
+        SpawnSetup setup(job, out.write_end, err.write_end);
+        rc = job.kind == JobSpec::Kind::shell
+                 ? posix_spawn(&pid, argv[0], setup.actions(), setup.attr(), argv.data(), env)
+                 : posix_spawnp(&pid, argv[0], setup.actions(), setup.attr(), argv.data(), env);
+    }
+    out.close_write();
+    err.close_write();
+    if (rc != 0) {
+        describe_spawn_failure(job, args[0], rc, r);
+        r.end_ns = realtime_ns();
+        return r;
+    }
+
+    int pidfd = sys::checked("pidfd_open", args[0], [&] { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); });
+    const auto started = Clock::now();
+    auto deadline = job.timeout_ms ? started + std::chrono::milliseconds(job.timeout_ms) : Clock::time_point::max();
+    bool term_sent = false, kill_sent = false, exited = false;
+    while (!exited) {
+        struct pollfd fds[3];
+        nfds_t n = 0;
+        fds[n++] = {pidfd, POLLIN, 0};
+        if (out.read_end >= 0) fds[n++] = {out.read_end, POLLIN, 0};
+        if (err.read_end >= 0) fds[n++] = {err.read_end, POLLIN, 0};
+        int wait_ms = -1;
+        if (deadline != Clock::time_point::max()) {
+            auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+            wait_ms = static_cast<int>(std::max<long long>(left, 0));
+        }
+        int ready = sys::retry_eintr([&] { return ::poll(fds, n, wait_ms); });
+        if (ready < 0) throw sys::SystemError("poll", args[0], errno);
+        for (nfds_t i = 0; i < n; ++i) {
+            if (!fds[i].revents) continue;
+            if (fds[i].fd == pidfd) exited = true;
+            else if (fds[i].fd == out.read_end) read_available(out, r.out);
+            else if (fds[i].fd == err.read_end) read_available(err, r.err);
+        }
+        if (!exited && Clock::now() >= deadline) {
+            if (!term_sent) {
+                kill(-pid, SIGTERM);
+                term_sent = true;
+                deadline = Clock::now() + limits.kill_grace;
+            } else if (!kill_sent) {
+                kill(-pid, SIGKILL);
+                kill_sent = true;
+                deadline = Clock::time_point::max();
+            }
+        }
+    }
+    ::close(pidfd);
+    int status = 0;
+    struct rusage usage {};
+    sys::checked("wait4", args[0], [&] { return wait4(pid, &status, 0, &usage); });
+    r.end_ns = realtime_ns();
+    // The command has exited: take what its pipes hold now, and never wait for a
+    // background grandchild that inherited them.
+    if (out.read_end >= 0) read_available(out, r.out);
+    if (err.read_end >= 0) read_available(err, r.err);
+
+    r.user_cpu_us = micros(usage.ru_utime);
+    r.sys_cpu_us = micros(usage.ru_stime);
+    r.max_rss_kb = usage.ru_maxrss;
+    if (WIFEXITED(status)) {
+        r.exit_code = WEXITSTATUS(status);
+        r.status = r.exit_code == 0 ? JobStatus::ok : JobStatus::failed;
+    } else if (WIFSIGNALED(status)) {
+        r.signal = WTERMSIG(status);
+        r.status = JobStatus::signaled;
+    }
+    if (term_sent) {
+        r.status = JobStatus::timeout;
+        r.error_text = "timed out after " + std::to_string(job.timeout_ms) + " ms";
+    }
+    return r;
+}
+
+}  // namespace ringrun

@@ -1,0 +1,50 @@
+// The in-memory forms of the schema's Job and Result: what the supervisor builds and
+// what an executor fills in. They carry exactly the schema's fields, no more, so that
+// what a worker runs is always what crossed the ring.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ringrun {
+
+enum class JobStatus : uint8_t { ok, failed, signaled, timeout, lost, error };
+const char* status_name(JobStatus status);
+
+struct JobSpec {
+    enum class Kind : uint8_t { argv, shell, task };
+    uint64_t id = 0;
+    uint32_t attempt = 1;
+    Kind kind = Kind::argv;
+    std::vector<std::string> argv;  // Kind::argv
+    std::string shell_line;         // Kind::shell
+    std::string task_name;          // Kind::task
+    std::string payload;            // Kind::task
+    std::vector<std::pair<std::string, std::string>> env;
+    std::string cwd;
+    uint64_t timeout_ms = 0;
+};
+
+struct JobResult {
+    uint64_t id = 0;
+    uint32_t attempt = 0;
+    uint32_t worker_slot = 0;
+    JobStatus status = JobStatus::ok;
+    int32_t exit_code = 0;
+    int32_t signal = 0;
+    int64_t start_ns = 0;
+    int64_t end_ns = 0;
+    int64_t user_cpu_us = 0;
+    int64_t sys_cpu_us = 0;
+    int64_t max_rss_kb = 0;
+    std::string out;
+    std::string err;
+    std::string error_text;
+};
+
+// Wall-clock now, in nanoseconds since the epoch (what Result.startNs holds).
+int64_t realtime_ns();
+
+}  // namespace ringrun

@@ -1,0 +1,159 @@
+// Job/Result <-> Cap'n Proto. The only place that knows the schema's field names.
+#include "worker/job_codec.hpp"
+
+#include <time.h>
+
+#include <stdexcept>
+
+#include "schemas/ringrun.capnp.h"
+
+namespace ringrun {
+namespace {
+
+kj::ArrayPtr<const kj::byte> bytes_of(const std::string& s) {
+    return kj::ArrayPtr<const kj::byte>(reinterpret_cast<const kj::byte*>(s.data()), s.size());
+}
+
+std::string to_string(capnp::Data::Reader data) {
+    return std::string(reinterpret_cast<const char*>(data.begin()), data.size());
+}
+
+std::string to_string(capnp::Text::Reader text) { return std::string(text.begin(), text.size()); }
+
+size_t words_for(size_t bytes) { return bytes / 8 + 2; }
+
+}  // namespace
+
+const char* status_name(JobStatus status) {
+    switch (status) {
+        case JobStatus::ok: return "ok";
+        case JobStatus::failed: return "failed";
+        case JobStatus::signaled: return "signaled";
+        case JobStatus::timeout: return "timeout";
+        case JobStatus::lost: return "lost";
+        case JobStatus::error: return "error";
+    }
+    return "unknown";
+}
+
+int64_t realtime_ns() {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+size_t estimated_words(const JobSpec& job) {
+    size_t words = 32 + words_for(job.shell_line.size()) + words_for(job.task_name.size()) +
+                   words_for(job.payload.size()) + words_for(job.cwd.size());
+    for (const auto& arg : job.argv) words += 1 + words_for(arg.size());
+    for (const auto& [name, value] : job.env) words += 3 + words_for(name.size()) + words_for(value.size());
+    return words;
+}
+
+size_t estimated_words(const JobResult& result) {
+    return 32 + words_for(result.out.size()) + words_for(result.err.size()) +
+           words_for(result.error_text.size());
+}
+
+void build_job(const JobSpec& job, capnp::MessageBuilder& message) {
+    auto b = message.initRoot<schema::Job>();
+    b.setId(job.id);
+    b.setAttempt(job.attempt);
+    auto what = b.initWhat();
+    switch (job.kind) {
+        case JobSpec::Kind::argv: {
+            auto list = what.initArgv(static_cast<unsigned>(job.argv.size()));
+            for (unsigned i = 0; i < job.argv.size(); ++i)
+                list.set(i, capnp::Text::Reader(job.argv[i].data(), job.argv[i].size()));
+            break;
+        }
+        case JobSpec::Kind::shell:
+            what.setShell(capnp::Text::Reader(job.shell_line.data(), job.shell_line.size()));
+            break;
+        case JobSpec::Kind::task: {
+            auto task = what.initTask();
+            task.setName(capnp::Text::Reader(job.task_name.data(), job.task_name.size()));
+            task.setPayload(bytes_of(job.payload));
+            break;
+        }
+    }
+    if (!job.env.empty()) {
+        auto env = b.initEnv(static_cast<unsigned>(job.env.size()));
+        for (unsigned i = 0; i < job.env.size(); ++i) {
+            env[i].setName(capnp::Text::Reader(job.env[i].first.data(), job.env[i].first.size()));
+            env[i].setValue(capnp::Text::Reader(job.env[i].second.data(), job.env[i].second.size()));
+        }
+    }
+    if (!job.cwd.empty()) b.setCwd(capnp::Text::Reader(job.cwd.data(), job.cwd.size()));
+    b.setTimeoutMs(job.timeout_ms);
+}
+
+void decode_job(capnp::MessageReader& message, JobSpec& job) {
+    auto r = message.getRoot<schema::Job>();
+    job.id = r.getId();
+    job.attempt = r.getAttempt();
+    auto what = r.getWhat();
+    switch (what.which()) {
+        case schema::Job::What::ARGV:
+            job.kind = JobSpec::Kind::argv;
+            job.argv.clear();
+            for (auto arg : what.getArgv()) job.argv.push_back(to_string(arg));
+            break;
+        case schema::Job::What::SHELL:
+            job.kind = JobSpec::Kind::shell;
+            job.shell_line = to_string(what.getShell());
+            break;
+        case schema::Job::What::TASK:
+            job.kind = JobSpec::Kind::task;
+            job.task_name = to_string(what.getTask().getName());
+            job.payload = to_string(what.getTask().getPayload());
+            break;
+        default:
+            throw std::runtime_error("job has an unknown kind");
+    }
+    job.env.clear();
+    for (auto var : r.getEnv()) job.env.emplace_back(to_string(var.getName()), to_string(var.getValue()));
+    job.cwd = to_string(r.getCwd());
+    job.timeout_ms = r.getTimeoutMs();
+}
+
+void build_result(const JobResult& result, capnp::MessageBuilder& message) {
+    auto b = message.initRoot<schema::Result>();
+    b.setId(result.id);
+    b.setAttempt(result.attempt);
+    b.setWorkerSlot(result.worker_slot);
+    b.setStatus(static_cast<schema::Status>(result.status));
+    b.setExitCode(result.exit_code);
+    b.setSignal(result.signal);
+    b.setStartNs(result.start_ns);
+    b.setEndNs(result.end_ns);
+    b.setUserCpuUs(result.user_cpu_us);
+    b.setSysCpuUs(result.sys_cpu_us);
+    b.setMaxRssKb(result.max_rss_kb);
+    if (!result.out.empty()) b.setStdout(bytes_of(result.out));
+    if (!result.err.empty()) b.setStderr(bytes_of(result.err));
+    if (!result.error_text.empty())
+        b.setErrorText(capnp::Text::Reader(result.error_text.data(), result.error_text.size()));
+}
+
+void decode_result(capnp::MessageReader& message, JobResult& result) {
+    auto r = message.getRoot<schema::Result>();
+    result.id = r.getId();
+    result.attempt = r.getAttempt();
+    result.worker_slot = r.getWorkerSlot();
+    auto status = static_cast<unsigned>(r.getStatus());
+    if (status > static_cast<unsigned>(JobStatus::error)) throw std::runtime_error("result has an unknown status");
+    result.status = static_cast<JobStatus>(status);
+    result.exit_code = r.getExitCode();
+    result.signal = r.getSignal();
+    result.start_ns = r.getStartNs();
+    result.end_ns = r.getEndNs();
+    result.user_cpu_us = r.getUserCpuUs();
+    result.sys_cpu_us = r.getSysCpuUs();
+    result.max_rss_kb = r.getMaxRssKb();
+    result.out = to_string(r.getStdout());
+    result.err = to_string(r.getStderr());
+    result.error_text = to_string(r.getErrorText());
+}
+
+}  // namespace ringrun

@@ -1,0 +1,104 @@
+// Worker loop and task dispatch. A job record that cannot be decoded still gets a result
+// (status error), so the supervisor's per-worker FIFO of jobs in flight stays exact.
+#include "worker/worker_loop.hpp"
+
+#include <capnp/message.h>
+
+#include <cstring>
+
+#include "worker/job_codec.hpp"
+
+namespace ringrun {
+namespace {
+
+constexpr auto kIdleWait = std::chrono::seconds(1);
+constexpr size_t kScratchWords = 1024;
+
+JobResult run_task(const JobSpec& job, const WorkerContext& context) {
+    JobResult r;
+    r.id = job.id;
+    r.attempt = job.attempt;
+    r.worker_slot = context.slot;
+    r.start_ns = realtime_ns();
+    TaskFunction task = context.tasks->find(job.task_name);
+    if (!task) {
+        r.status = JobStatus::error;
+        r.exit_code = 127;
+        r.error_text = "unknown task '" + job.task_name + "'";
+    } else {
+        TaskOutcome outcome = task(job.payload);
+        r.out = std::move(outcome.output);
+        if (!outcome.ok) {
+            r.status = JobStatus::failed;
+            r.exit_code = 1;
+            r.err = std::move(outcome.error);
+        }
+    }
+    r.end_ns = realtime_ns();
+    return r;
+}
+
+// Pushes result, waiting as long as it takes: the supervisor drains result rings
+// continually, and if it dies this process dies with it (PR_SET_PDEATHSIG).
+void push_result(WorkerContext& context, const JobResult& result, kj::Array<capnp::word>& scratch) {
+    auto send = [&](capnp::MessageBuilder& message) {
+        build_result(result, message);
+        std::string error;
+        while (ipc::push_message_wait(context.result_ring, message, context.spill, kIdleWait, &error) ==
+               ipc::PushOutcome::ring_full) {
+        }
+        return error;
+    };
+    std::string error;
+    if (estimated_words(result) <= kScratchWords) {
+        capnp::MallocMessageBuilder message(scratch);
+        error = send(message);
+    } else {
+        capnp::MallocMessageBuilder message(static_cast<unsigned>(estimated_words(result)));
+        error = send(message);
+    }
+    if (!error.empty()) {
+        // The result could not be spilled (disk full?): report that instead of the output.
+        JobResult failed = result;
+        failed.out.clear();
+        failed.err.clear();
+        failed.status = JobStatus::error;
+        failed.error_text = "result could not be delivered: " + error;
+        capnp::MallocMessageBuilder message(scratch);
+        send(message);
+    }
+}
+
+}  // namespace
+
+JobResult execute_job(const JobSpec& job, const WorkerContext& context) {
+    if (job.kind == JobSpec::Kind::task) return run_task(job, context);
+    return run_command(job, context.slot, context.command_limits);
+}
+
+void run_worker_loop(WorkerContext& context) {
+    auto scratch = kj::heapArray<capnp::word>(kScratchWords);
+    std::memset(scratch.begin(), 0, scratch.size() * sizeof(capnp::word));
+    JobSpec job;
+    for (;;) {
+        ipc::ReadSlot record;
+        auto outcome = context.job_ring.wait_peek(record, kIdleWait);
+        if (outcome == ipc::WaitOutcome::closed) return;
+        if (outcome == ipc::WaitOutcome::timed_out) continue;
+        std::string error = ipc::read_message(record, context.spill, [&](capnp::MessageReader& reader) {
+            decode_job(reader, job);
+        });
+        context.job_ring.release(record);
+        if (!error.empty()) {
+            JobResult bad;
+            bad.worker_slot = context.slot;
+            bad.status = JobStatus::error;
+            bad.error_text = error;
+            push_result(context, bad, scratch);
+            continue;
+        }
+        push_result(context, execute_job(job, context), scratch);
+    }
+}
+
+}  // namespace ringrun

@@ -1,0 +1,31 @@
+// The worker's main loop: pop a job from its job ring, run it, push its result into its
+// result ring, until the supervisor closes the job ring. The same loop runs in a forked
+// worker process and in a worker thread. It must never allocate in shared memory and
+// never exit without pushing a result for a job it popped (unless it dies).
+#pragma once
+
+#include <cstdint>
+
+#include "ipc/message_record.hpp"
+#include "ipc/ring.hpp"
+#include "worker/command_executor.hpp"
+#include "worker/task_registry.hpp"
+
+namespace ringrun {
+
+struct WorkerContext {
+    uint32_t slot = 0;
+    ipc::Ring job_ring;
+    ipc::Ring result_ring;
+    ipc::SpillDirectory spill{""};
+    const TaskRegistry* tasks = nullptr;
+    CommandLimits command_limits;
+};
+
+// Returns when the job ring is closed and empty.
+void run_worker_loop(WorkerContext& context);
+
+// Runs one decoded job (a command or a task) and returns its result.
+JobResult execute_job(const JobSpec& job, const WorkerContext& context);
+
+}  // namespace ringrun
