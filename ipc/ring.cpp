@@ -106,8 +106,8 @@ std::optional<WriteSlot> Ring::try_reserve(size_t size) {
         // Empty: restart at the top of a lap so that any record fits contiguously.
         // read_pos first: a death in between leaves read > write, which repair fixes.
         w = r = w + (cap - w % cap);
-        control_->read_pos.store(r, std::memory_order_relaxed);
-        control_->write_pos.store(w, std::memory_order_relaxed);
+        control_->read_pos.store(r, std::memory_order_release);
+        control_->write_pos.store(w, std::memory_order_release);
     }
     const uint64_t contiguous = cap - w % cap;
     const uint64_t needed = bytes <= contiguous ? bytes : contiguous + bytes;
@@ -185,36 +185,32 @@ void Ring::close() {
 }
 
 bool Ring::empty() const {
-    return control_->read_pos.load(std::memory_order_acquire) ==
-           control_->write_pos.load(std::memory_order_acquire);
+    uint64_t w = control_->write_pos.load(std::memory_order_acquire);
+    return control_->read_pos.load(std::memory_order_acquire) >= w;
 }
 
 std::optional<ReadSlot> Ring::try_peek() {
-    if (empty()) return std::nullopt;  // lock-free fast path: spinning never takes the lock
-    bool freed = false;
-    std::optional<ReadSlot> out;
-    lock();
+    // Reading needs no lock: only this consumer moves read_pos while a record is
+    // present, and the producer publishes a header before moving write_pos past it.
+    // write_pos is loaded first: the producer's empty-ring restart moves read_pos before
+    // write_pos, so a read_pos seen after a write_pos is never older than it (r > w means
+    // a restart happened in between: nothing to read yet).
     for (;;) {
-        uint64_t r = control_->read_pos.load(std::memory_order_relaxed);
         uint64_t w = control_->write_pos.load(std::memory_order_acquire);
-        if (r == w) break;
+        uint64_t r = control_->read_pos.load(std::memory_order_acquire);
+        if (r >= w) return std::nullopt;
         RecordHeader* h = header_at(r);
         uint32_t word = h->state_word.load(std::memory_order_acquire);
         uint32_t state = word & 0xff;
-        if (state == kPad) {
-            control_->read_pos.store(r + record_bytes(h->size), std::memory_order_release);
-            freed = true;
-            continue;
-        }
-        if (state == kCommitted) {
-            out = ReadSlot{reinterpret_cast<const std::byte*>(h + 1), h->size,
-                           static_cast<uint16_t>(word >> 16), r};
-        }
-        break;  // reserved: its producer is still copying
+        if (state == kCommitted)
+            return ReadSlot{reinterpret_cast<const std::byte*>(h + 1), h->size,
+                            static_cast<uint16_t>(word >> 16), r};
+        if (state != kPad) return std::nullopt;  // reserved: its producer is still copying
+        lock();
+        control_->read_pos.store(r + record_bytes(h->size), std::memory_order_release);
+        unlock();
+        notify_space();
     }
-    unlock();
-    if (freed) notify_space();
-    return out;
 }
 
 WaitOutcome Ring::wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout) {

@@ -8,12 +8,21 @@
 namespace ringrun {
 namespace {
 
+// line: the command with its replacement strings already removed.
 bool needs_shell(const std::string& line) {
     static constexpr std::string_view kShellSyntax = "|&;<>()$`\\\"'*?[#~\n\t";
     if (line.find_first_of(kShellSyntax) != std::string::npos) return true;
     std::string_view first(line);
     first = first.substr(0, first.find(' '));
-    return first.find('=') != std::string_view::npos;  // VAR=value command
+    if (first.find('=') != std::string_view::npos) return true;  // VAR=value command
+    // Shell builtins and keywords exist only inside a shell.
+    static constexpr std::string_view kShellOnly[] = {
+        ".", ":", "alias", "break", "case", "cd", "continue", "eval", "exec", "exit", "export",
+        "for", "function", "if", "read", "return", "set", "shift", "source", "trap", "ulimit",
+        "umask", "unset", "until", "wait", "while", "{", "!"};
+    for (auto word : kShellOnly)
+        if (first == word) return true;
+    return false;
 }
 
 std::vector<std::string> split_words(const std::string& line) {
@@ -91,7 +100,9 @@ CommandTemplate CommandTemplate::for_command(const std::vector<std::string>& wor
     for (const auto& w : words) line += (line.empty() ? "" : " ") + w;
     CommandTemplate t;
     if (!has_replacement(parse(line))) line += " {}";
-    t.kind_ = needs_shell(line) ? JobSpec::Kind::shell : JobSpec::Kind::argv;
+    std::string literal_text;
+    for (const auto& p : parse(line)) literal_text += p.kind == Part::Kind::literal ? p.text : "x";
+    t.kind_ = needs_shell(literal_text) ? JobSpec::Kind::shell : JobSpec::Kind::argv;
     if (t.kind_ == JobSpec::Kind::shell) {
         t.line_ = parse(line);
         for (const auto& p : t.line_) t.uses_slot_ |= p.kind == Part::Kind::slot;

@@ -118,6 +118,7 @@ Supervisor::Supervisor(SupervisorOptions options, const CommandTemplate& command
       events_(std::make_unique<Events>()),
       workers_(make_worker_backend(options.backend, options.workers, events_->doorbell().fd())),
       scheduler_(options.workers),
+      faulted_(options.workers, false),
       scratch_(kj::heapArray<capnp::word>(kScratchWords)) {
     std::memset(scratch_.begin(), 0, scratch_.size() * sizeof(capnp::word));
 }
@@ -230,8 +231,11 @@ bool Supervisor::gather() {
 
 bool Supervisor::gather_slot(size_t slot) {
     bool progress = false;
+    if (faulted_[slot]) return false;  // being replaced: what it sent can't be trusted
     ipc::Ring& ring = workers_->result_ring(slot);
-    while (auto record = ring.try_peek()) {
+    while (!faulted_[slot]) {
+        auto record = ring.try_peek();
+        if (!record) break;
         JobResult result;
         std::string error = ipc::read_message(*record, workers_->spill(), [&](capnp::MessageReader& reader) {
             decode_result(reader, result);
@@ -254,6 +258,7 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
         // A worker that breaks the protocol is faulty: replace it; its jobs are requeued.
         std::string line = "ringrun: worker " + std::to_string(slot + 1) + " " + fault + "; replacing it\n";
         (void)!::write(2, line.data(), line.size());
+        faulted_[slot] = true;
         if (workers_->pid(slot) > 0) kill(workers_->pid(slot), SIGKILL);
         return;
     }
@@ -309,6 +314,7 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
     }
     workers_->job_ring(slot).reset();
     workers_->result_ring(slot).reset();
+    faulted_[slot] = false;
     if (!stopping_) {
         ++restarts_;
         workers_->start(slot);

@@ -68,6 +68,7 @@ private:
     std::unique_ptr<Events> events_;
     std::unique_ptr<WorkerBackend> workers_;
     Scheduler scheduler_;
+    std::vector<bool> faulted_;  // slots whose worker broke the protocol and is being killed
     std::vector<std::string> input_scratch_;
     kj::Array<capnp::word> scratch_;  // zeroed first segment reused for every job message
     uint64_t next_seq_ = 0;

@@ -1,0 +1,58 @@
+// Helpers every test uses: guarded child processes (killed and reaped on scope exit),
+// polling with a deadline instead of sleeping, and running a program with captured
+// output under a deadline. A test must never hang CI: see also watchdog_main.cpp.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ringrun::testing {
+
+// A forked child running fn; SIGKILLed and reaped when the guard goes out of scope.
+class ChildGuard {
+public:
+    explicit ChildGuard(const std::function<int()>& fn);
+    ~ChildGuard();
+    ChildGuard(const ChildGuard&) = delete;
+    ChildGuard& operator=(const ChildGuard&) = delete;
+    pid_t pid() const { return pid_; }
+    // Waits up to timeout for the child to exit; returns its wait status, or -1.
+    int wait_exit(std::chrono::milliseconds timeout);
+
+private:
+    pid_t pid_ = -1;
+};
+
+// Polls condition every millisecond until it is true or timeout passes.
+bool poll_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+
+struct ProgramResult {
+    int exit_code = -1;  // 128 + signal if killed by one
+    std::string out;
+    std::string err;
+    bool timed_out = false;
+};
+
+struct ProgramRun {
+    std::vector<std::string> argv;
+    std::string input;                       // written to its stdin, then closed
+    std::chrono::milliseconds timeout{60000};  // then SIGKILLed and reported as timed_out
+    std::vector<std::string> env;            // extra NAME=VALUE entries
+};
+
+ProgramResult run_program(const ProgramRun& run);
+inline ProgramResult run_program(std::vector<std::string> argv, std::string input = {}) {
+    ProgramRun run;
+    run.argv = std::move(argv);
+    run.input = std::move(input);
+    return run_program(run);
+}
+
+// Lines of text, without the trailing empty one; sorted when asked.
+std::vector<std::string> lines_of(const std::string& text, bool sorted = false);
+
+}  // namespace ringrun::testing
