@@ -8,7 +8,7 @@ packages="g++ cmake ninja-build meson pkg-config capnproto libcapnp-dev \
 libboost-dev libcli11-dev libtomlplusplus-dev libgtest-dev libgmock-dev \
 libbenchmark-dev"
 if [ "${1:-}" = "--bench" ]; then
-    packages="$packages parallel python3 findutils"
+    packages="$packages parallel python3 findutils time"
 fi
 
 missing=""

@@ -1,0 +1,102 @@
+#!/bin/bash
+# Runs ringrun side by side with its anchors on this machine, in one go, and writes the
+# table to docs/benchmarks.md (ratios included: absolute times on shared machines drift).
+#   1. 3000 x `true`, 2 at a time: ringrun, xargs -P2 -n1, GNU parallel -j2
+#   2. no-op tasks: ringrun processes and threads (1,000,000 each), Python's
+#      multiprocessing.Pool.imap_unordered, chunksize 1 (100,000: it is ~50x slower)
+#   3. the ring between two processes (Google Benchmark): records/s, round trip p50/p99
+#   4. peak RSS of `seq 10000000 | ringrun --task noop`
+# Usage: bench/compare.sh [--quick]   (--quick: smaller counts, for a smoke run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --bench
+scripts/build.sh >/dev/null
+ringrun="$(pwd)/build/ringrun"
+out=docs/benchmarks.md
+quick=${1:-}
+true_jobs=3000; noop_tasks=1000000; py_tasks=100000; rss_lines=10000000; reps=3
+if [ "$quick" = "--quick" ]; then true_jobs=300; noop_tasks=100000; py_tasks=10000; rss_lines=1000000; reps=1; fi
+
+# Best wall time in seconds over $reps runs of a shell command line.
+best_time() {
+    local best="" t s e
+    for _ in $(seq "$reps"); do
+        s=$(date +%s.%N); bash -c "$1" >/dev/null; e=$(date +%s.%N)
+        t=$(awk -v s="$s" -v e="$e" 'BEGIN { print e - s }')
+        if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$t; fi
+    done
+    echo "$best"
+}
+rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", n / t }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+seq "$true_jobs" > /tmp/ringrun-bench-inputs
+echo "3000 x true ..." >&2
+t_ringrun=$(best_time "$ringrun -j2 true < /tmp/ringrun-bench-inputs")
+t_xargs=$(best_time "xargs -P2 -n1 true < /tmp/ringrun-bench-inputs")
+t_parallel=$(best_time "parallel -j2 true < /tmp/ringrun-bench-inputs")
+r_ringrun=$(rate "$true_jobs" "$t_ringrun"); r_xargs=$(rate "$true_jobs" "$t_xargs"); r_parallel=$(rate "$true_jobs" "$t_parallel")
+
+echo "no-op tasks ..." >&2
+seq "$noop_tasks" > /tmp/ringrun-bench-tasks
+t_proc=$(best_time "$ringrun -j2 --task noop < /tmp/ringrun-bench-tasks")
+t_thr=$(best_time "$ringrun -j2 --backend threads --task noop < /tmp/ringrun-bench-tasks")
+t_py=$(best_time "python3 -c '
+import multiprocessing as mp
+def noop(x): return None
+if __name__ == \"__main__\":
+    with mp.Pool(2) as pool:
+        for _ in pool.imap_unordered(noop, range($py_tasks), chunksize=1): pass
+'")
+r_proc=$(rate "$noop_tasks" "$t_proc"); r_thr=$(rate "$noop_tasks" "$t_thr"); r_py=$(rate "$py_tasks" "$t_py")
+
+echo "ring benchmark ..." >&2
+./build/bench/ring_benchmark --benchmark_format=json --benchmark_min_time=1 > /tmp/ringrun-bench-ring.json 2>/dev/null
+read -r ring_rate ring_p50 ring_p99 < <(python3 -c '
+import json
+b = {x["name"]: x for x in json.load(open("/tmp/ringrun-bench-ring.json"))["benchmarks"]}
+t = b["BM_RingThroughputAcrossProcesses/64/real_time"]
+r = b["BM_RingRoundTripAcrossProcesses/real_time"]
+print(round(t["items_per_second"]), "%.2f" % r["p50_us"], "%.2f" % r["p99_us"])')
+
+echo "peak RSS ..." >&2
+rss_kb=$( { seq "$rss_lines" | /usr/bin/time -f "%M" "$ringrun" --task noop >/dev/null; } 2>&1 | tail -1)
+
+cat > "$out" <<MD
+# Benchmarks
+
+Written by \`bench/compare.sh\` on $(date -u +%Y-%m-%d) on this machine ($(nproc) cores,
+$(uname -r)); every row of a table was run side by side in the same invocation, best of $reps.
+Ratios matter more than absolute figures: shared machines drift.
+
+## 3000 × \`true\`, 2 at a time ($true_jobs jobs)
+
+| runner | jobs/s | ringrun's ratio to it |
+| --- | ---: | ---: |
+| ringrun \`-j2 true\` | $r_ringrun | 1.00 |
+| \`xargs -P2 -n1 true\` | $r_xargs | $(ratio "$r_ringrun" "$r_xargs") |
+| GNU parallel \`-j2 true\` ($(parallel --version | head -1 | awk '{print $3}')) | $r_parallel | $(ratio "$r_ringrun" "$r_parallel") |
+
+## No-op in-process tasks, 2 workers, each dispatched and gathered one by one
+
+| runner | tasks/s | ringrun processes' ratio to it |
+| --- | ---: | ---: |
+| ringrun \`--task noop\`, processes ($noop_tasks tasks) | $r_proc | 1.00 |
+| ringrun \`--task noop\`, threads ($noop_tasks tasks) | $r_thr | $(ratio "$r_proc" "$r_thr") |
+| Python \`Pool.imap_unordered\`, chunksize 1 ($py_tasks tasks) | $r_py | $(ratio "$r_proc" "$r_py") |
+
+## The ring between two processes (\`build/bench/ring_benchmark\`)
+
+| measure | figure |
+| --- | ---: |
+| one-way, 64-byte records | $ring_rate records/s |
+| round trip p50 | $ring_p50 µs |
+| round trip p99 | $ring_p99 µs |
+
+## Memory
+
+| run | peak RSS |
+| --- | ---: |
+| \`seq $rss_lines \| ringrun --task noop\` (supervisor) | $((rss_kb / 1024)) MiB |
+MD
+cat "$out"

@@ -1,0 +1,9 @@
+#!/bin/sh
+# The README's test command: installs what is missing, builds, runs the whole suite with
+# ctest (whose summary closes the output). Exit status is ctest's.
+set -eu
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+cd "${RINGRUN_BUILD_DIR:-build}"
+ctest -j2 --output-on-failure
