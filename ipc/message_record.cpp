@@ -73,13 +73,13 @@ std::string spill_to_file(capnp::MessageBuilder& message, SpillDirectory& spill,
 
 template <typename Reserve>
 PushOutcome push_with(Ring& ring, capnp::MessageBuilder& message, SpillDirectory& spill,
-                      std::string* error, Reserve reserve) {
+                      std::string* error, bool notify, Reserve reserve) {
     size_t bytes = framed_size(message);
     if (bytes <= ring.max_payload()) {
         auto slot = reserve(bytes);
         if (!slot) return PushOutcome::ring_full;
         write_framed(message, slot->data);
-        ring.commit(*slot, kInlineMessage);
+        ring.commit(*slot, kInlineMessage, notify);
         return PushOutcome::pushed;
     }
     std::string path = spill_to_file(message, spill, error);
@@ -90,7 +90,7 @@ PushOutcome push_with(Ring& ring, capnp::MessageBuilder& message, SpillDirectory
         return PushOutcome::ring_full;
     }
     std::memcpy(slot->data, path.data(), path.size());
-    ring.commit(*slot, kSpilledMessage);
+    ring.commit(*slot, kSpilledMessage, notify);
     return PushOutcome::pushed;
 }
 
@@ -109,15 +109,16 @@ bool SpillDirectory::owns(const std::string& file) const {
 }
 
 PushOutcome try_push_message(Ring& ring, capnp::MessageBuilder& message, SpillDirectory& spill,
-                             std::string* error) {
-    return push_with(ring, message, spill, error,
+                             std::string* error, bool notify) {
+    return push_with(ring, message, spill, error, notify,
                      [&](size_t n) { return ring.try_reserve(n); });
 }
 
 PushOutcome push_message_wait(Ring& ring, capnp::MessageBuilder& message, SpillDirectory& spill,
-                              std::chrono::nanoseconds timeout, std::string* error) {
-    return push_with(ring, message, spill, error,
-                     [&](size_t n) { return ring.reserve_wait(n, timeout); });
+                              std::chrono::nanoseconds timeout, std::chrono::nanoseconds spin,
+                              std::string* error) {
+    return push_with(ring, message, spill, error, true,
+                     [&](size_t n) { return ring.reserve_wait(n, timeout, spin); });
 }
 
 std::string load_spilled(const ReadSlot& slot, const SpillDirectory& spill, SpilledWords& out) {

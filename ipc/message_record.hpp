@@ -36,12 +36,14 @@ private:
 
 enum class PushOutcome { pushed, ring_full, failed };
 
-// Non-blocking (the supervisor): ring_full leaves the ring untouched.
+// Non-blocking (the supervisor): ring_full leaves the ring untouched. notify=false leaves
+// waking the consumer to the caller's ring.notify_consumer() after a batch.
 PushOutcome try_push_message(Ring& ring, capnp::MessageBuilder& message, SpillDirectory& spill,
-                             std::string* error);
+                             std::string* error, bool notify = true);
 // Waits up to timeout for room (a worker).
 PushOutcome push_message_wait(Ring& ring, capnp::MessageBuilder& message, SpillDirectory& spill,
-                              std::chrono::nanoseconds timeout, std::string* error);
+                              std::chrono::nanoseconds timeout, std::chrono::nanoseconds spin,
+                              std::string* error);
 
 // Holds the words of a spilled message while it is being read.
 struct SpilledWords {

@@ -23,14 +23,12 @@ enum RecordState : uint32_t { kFree = 0, kReserved = 1, kCommitted = 2, kPad = 3
 constexpr uint64_t padded(uint64_t size) { return (size + 7) & ~uint64_t{7}; }
 constexpr uint64_t record_bytes(uint64_t size) { return Ring::kHeaderBytes + padded(size); }
 
-// Spin for at most this long before sleeping on a futex.
-constexpr auto kSpinBudget = std::chrono::microseconds(20);
-
 template <typename Ready>
-bool spin_until(Ready ready) {
-    auto until = std::chrono::steady_clock::now() + kSpinBudget;
+bool spin_until(Ready ready, std::chrono::nanoseconds budget) {
+    if (budget.count() <= 0) return ready();
+    auto until = std::chrono::steady_clock::now() + budget;
     for (;;) {
-        for (int i = 0; i < 64; ++i) {
+        for (int i = 0; i < 256; ++i) {
             if (ready()) return true;
             cpu_relax();
         }
@@ -129,10 +127,11 @@ std::optional<WriteSlot> Ring::try_reserve(size_t size) {
     return WriteSlot{reinterpret_cast<std::byte*>(h + 1), static_cast<uint32_t>(size), h};
 }
 
-std::optional<WriteSlot> Ring::reserve_wait(size_t size, std::chrono::nanoseconds timeout) {
+std::optional<WriteSlot> Ring::reserve_wait(size_t size, std::chrono::nanoseconds timeout,
+                                            std::chrono::nanoseconds spin) {
     std::optional<WriteSlot> slot;
     if (size > max_payload()) return std::nullopt;
-    if (spin_until([&] { return (slot = try_reserve(size)).has_value(); })) return slot;
+    if (spin_until([&] { return (slot = try_reserve(size)).has_value(); }, spin)) return slot;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         uint32_t seq = control_->space_seq.load(std::memory_order_acquire);
@@ -148,9 +147,9 @@ std::optional<WriteSlot> Ring::reserve_wait(size_t size, std::chrono::nanosecond
     return slot;
 }
 
-void Ring::commit(const WriteSlot& slot, uint16_t flags) {
+void Ring::commit(const WriteSlot& slot, uint16_t flags, bool notify) {
     slot.header->state_word.store(kCommitted | (uint32_t{flags} << 16), std::memory_order_release);
-    notify_data();
+    if (notify) notify_data();
 }
 
 void Ring::notify_data() {
@@ -213,9 +212,28 @@ std::optional<ReadSlot> Ring::try_peek() {
     }
 }
 
-WaitOutcome Ring::wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout) {
+std::optional<ReadSlot> Ring::try_peek_after(const ReadSlot& previous) {
+    // previous is unreleased, so the ring is not empty and the producer cannot restart
+    // its lap under us; pads are stepped over without releasing them.
+    uint64_t pos = previous.pos + record_bytes(previous.size);
+    for (;;) {
+        uint64_t w = control_->write_pos.load(std::memory_order_acquire);
+        if (pos >= w) return std::nullopt;
+        RecordHeader* h = header_at(pos);
+        uint32_t word = h->state_word.load(std::memory_order_acquire);
+        uint32_t state = word & 0xff;
+        if (state == kCommitted)
+            return ReadSlot{reinterpret_cast<const std::byte*>(h + 1), h->size,
+                            static_cast<uint16_t>(word >> 16), pos};
+        if (state != kPad) return std::nullopt;
+        pos += record_bytes(h->size);
+    }
+}
+
+WaitOutcome Ring::wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout,
+                            std::chrono::nanoseconds spin) {
     std::optional<ReadSlot> slot;
-    if (spin_until([&] { return (slot = try_peek()).has_value(); })) {
+    if (spin_until([&] { return (slot = try_peek()).has_value(); }, spin)) {
         out = *slot;
         return WaitOutcome::record;
     }

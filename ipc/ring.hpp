@@ -57,6 +57,8 @@ enum class WaitOutcome { record, closed, timed_out };
 class Ring {
 public:
     static constexpr size_t kHeaderBytes = sizeof(RecordHeader);
+    // How long a waiting side spins before it sleeps on a futex, unless told otherwise.
+    static constexpr std::chrono::nanoseconds kDefaultSpin = std::chrono::microseconds(20);
 
     // Bytes of memory needed for a ring with this record-area capacity.
     static size_t footprint(size_t capacity);
@@ -74,15 +76,23 @@ public:
     // Producer. try_reserve: nullopt when the ring has no room now (or size > max_payload).
     std::optional<WriteSlot> try_reserve(size_t size);
     // Waits for room, spinning briefly then sleeping; nullopt on timeout.
-    std::optional<WriteSlot> reserve_wait(size_t size, std::chrono::nanoseconds timeout);
-    void commit(const WriteSlot& slot, uint16_t flags = 0);
+    std::optional<WriteSlot> reserve_wait(size_t size, std::chrono::nanoseconds timeout,
+                                          std::chrono::nanoseconds spin = kDefaultSpin);
+    // notify=false defers waking a sleeping consumer to a later notify_consumer() call,
+    // so that a batch of records costs one wake-up.
+    void commit(const WriteSlot& slot, uint16_t flags = 0, bool notify = true);
+    void notify_consumer() { notify_data(); }
     // No more records will come; a waiting consumer is woken.
     void close();
 
     // Consumer. try_peek: the oldest committed record, or nullopt.
     std::optional<ReadSlot> try_peek();
+    // The committed record after previous (which stays unreleased), or nullopt.
+    std::optional<ReadSlot> try_peek_after(const ReadSlot& previous);
     // Waits for a record, spinning briefly then sleeping.
-    WaitOutcome wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout);
+    WaitOutcome wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout,
+                          std::chrono::nanoseconds spin = kDefaultSpin);
+    // Releases slot and every record before it: one lock for a batch of records.
     void release(const ReadSlot& slot);
     bool closed() const { return control_->closed.load(std::memory_order_acquire) != 0; }
     bool empty() const;

@@ -123,9 +123,9 @@ CommandTemplate CommandTemplate::for_task(std::string task_name) {
     return t;
 }
 
-std::string CommandTemplate::expand(const Parts& parts, uint64_t seq, uint32_t slot,
-                                    const std::vector<std::string>& inputs, bool quote) const {
-    std::string out;
+void CommandTemplate::expand(const Parts& parts, uint64_t seq, uint32_t slot,
+                             const std::vector<std::string>& inputs, bool quote, std::string& out) const {
+    out.clear();
     for (const auto& p : parts) {
         if (p.kind == Part::Kind::literal) {
             out += p.text;
@@ -154,25 +154,30 @@ std::string CommandTemplate::expand(const Parts& parts, uint64_t seq, uint32_t s
             else out += v;
         }
     }
-    return out;
 }
 
 JobSpec CommandTemplate::make_job(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs) const {
     JobSpec job;
+    fill_job(seq, slot, inputs, job);
+    return job;
+}
+
+void CommandTemplate::fill_job(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs,
+                               JobSpec& job) const {
     job.id = seq;
+    job.attempt = 1;
     job.kind = kind_;
     switch (kind_) {
-        case JobSpec::Kind::shell: job.shell_line = expand(line_, seq, slot, inputs, true); break;
+        case JobSpec::Kind::shell: expand(line_, seq, slot, inputs, true, job.shell_line); break;
         case JobSpec::Kind::argv:
-            job.argv.reserve(words_.size());
-            for (const auto& w : words_) job.argv.push_back(expand(w, seq, slot, inputs, false));
+            job.argv.resize(words_.size());
+            for (size_t i = 0; i < words_.size(); ++i) expand(words_[i], seq, slot, inputs, false, job.argv[i]);
             break;
         case JobSpec::Kind::task:
             job.task_name = task_name_;
-            job.payload = expand(line_, seq, slot, inputs, false);
+            expand(line_, seq, slot, inputs, false, job.payload);
             break;
     }
-    return job;
 }
 
 }  // namespace ringrun

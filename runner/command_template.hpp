@@ -23,6 +23,8 @@ public:
 
     // inputs: one value per input source (several with more than one :::).
     JobSpec make_job(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs) const;
+    // The same, into a job whose buffers are reused (the dispatch hot path).
+    void fill_job(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs, JobSpec& job) const;
 
     bool uses_shell() const { return kind_ == JobSpec::Kind::shell; }
     bool is_task() const { return kind_ == JobSpec::Kind::task; }
@@ -38,8 +40,8 @@ private:
     using Parts = std::vector<Part>;
     static Parts parse(const std::string& text);
     static bool has_replacement(const Parts& parts);
-    std::string expand(const Parts& parts, uint64_t seq, uint32_t slot,
-                       const std::vector<std::string>& inputs, bool quote) const;
+    void expand(const Parts& parts, uint64_t seq, uint32_t slot,
+                const std::vector<std::string>& inputs, bool quote, std::string& out) const;
 
     JobSpec::Kind kind_ = JobSpec::Kind::argv;
     Parts line_;               // shell

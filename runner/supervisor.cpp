@@ -159,7 +159,7 @@ bool Supervisor::read_input() {
     bool progress = false;
     while (!stopping_ && scheduler_.pending_count() < options_.input_window) {
         if (input_.next(input_scratch_)) {
-            scheduler_.enqueue(QueuedJob{++next_seq_, 1, input_scratch_});
+            scheduler_.enqueue(QueuedJob{++next_seq_, 1, std::move(input_scratch_)});
             progress = true;
             continue;
         }
@@ -187,12 +187,14 @@ bool Supervisor::dispatch() {
         for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot) {
             if (!scheduler_.has_credit(slot)) continue;
             const QueuedJob& queued = scheduler_.first_pending();
-            JobSpec job = command_.make_job(queued.seq, static_cast<uint32_t>(slot), queued.inputs);
+            JobSpec& job = job_scratch_;
+            command_.fill_job(queued.seq, static_cast<uint32_t>(slot), queued.inputs, job);
             job.attempt = queued.attempt;
             std::string error;
             auto push = [&](capnp::MessageBuilder& message) {
                 build_job(job, message);
-                return ipc::try_push_message(workers_->job_ring(slot), message, workers_->spill(), &error);
+                return ipc::try_push_message(workers_->job_ring(slot), message, workers_->spill(), &error,
+                                             /*notify=*/false);
             };
             ipc::PushOutcome outcome;
             if (estimated_words(job) <= scratch_.size()) {
@@ -220,6 +222,9 @@ bool Supervisor::dispatch() {
             sent = progress = true;
         }
     }
+    // One wake-up per worker for the whole batch.
+    if (progress)
+        for (size_t slot = 0; slot < workers_->slots(); ++slot) workers_->job_ring(slot).notify_consumer();
     return progress;
 }
 
@@ -230,20 +235,29 @@ bool Supervisor::gather() {
 }
 
 bool Supervisor::gather_slot(size_t slot) {
-    bool progress = false;
+    constexpr int kReleaseBatch = 64;
     if (faulted_[slot]) return false;  // being replaced: what it sent can't be trusted
     ipc::Ring& ring = workers_->result_ring(slot);
+    std::optional<ipc::ReadSlot> last;  // read but not yet released
+    int unreleased = 0;
+    bool progress = false;
     while (!faulted_[slot]) {
-        auto record = ring.try_peek();
+        auto record = last ? ring.try_peek_after(*last) : ring.try_peek();
         if (!record) break;
-        JobResult result;
+        JobResult& result = result_scratch_;
         std::string error = ipc::read_message(*record, workers_->spill(), [&](capnp::MessageReader& reader) {
             decode_result(reader, result);
         });
-        ring.release(*record);
+        last = record;
+        if (++unreleased == kReleaseBatch) {
+            ring.release(*last);
+            last.reset();
+            unreleased = 0;
+        }
         handle_result(slot, error, result);
         progress = true;
     }
+    if (last) ring.release(*last);
     return progress;
 }
 

@@ -70,6 +70,8 @@ private:
     Scheduler scheduler_;
     std::vector<bool> faulted_;  // slots whose worker broke the protocol and is being killed
     std::vector<std::string> input_scratch_;
+    JobSpec job_scratch_;        // reused for every dispatch: keeps its buffers
+    JobResult result_scratch_;   // reused for every result
     kj::Array<capnp::word> scratch_;  // zeroed first segment reused for every job message
     uint64_t next_seq_ = 0;
     uint64_t done_ = 0;

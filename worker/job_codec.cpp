@@ -14,11 +14,13 @@ kj::ArrayPtr<const kj::byte> bytes_of(const std::string& s) {
     return kj::ArrayPtr<const kj::byte>(reinterpret_cast<const kj::byte*>(s.data()), s.size());
 }
 
-std::string to_string(capnp::Data::Reader data) {
-    return std::string(reinterpret_cast<const char*>(data.begin()), data.size());
+// Assigning (rather than constructing) keeps the target's buffer: decoders run on
+// reused JobSpec/JobResult objects in the hot paths.
+void assign(std::string& to, capnp::Data::Reader data) {
+    to.assign(reinterpret_cast<const char*>(data.begin()), data.size());
 }
 
-std::string to_string(capnp::Text::Reader text) { return std::string(text.begin(), text.size()); }
+void assign(std::string& to, capnp::Text::Reader text) { to.assign(text.begin(), text.size()); }
 
 size_t words_for(size_t bytes) { return bytes / 8 + 2; }
 
@@ -96,24 +98,31 @@ void decode_job(capnp::MessageReader& message, JobSpec& job) {
     switch (what.which()) {
         case schema::Job::What::ARGV:
             job.kind = JobSpec::Kind::argv;
-            job.argv.clear();
-            for (auto arg : what.getArgv()) job.argv.push_back(to_string(arg));
+        {
+            auto argv = what.getArgv();
+            job.argv.resize(argv.size());
+            for (unsigned i = 0; i < argv.size(); ++i) assign(job.argv[i], argv[i]);
+        }
             break;
         case schema::Job::What::SHELL:
             job.kind = JobSpec::Kind::shell;
-            job.shell_line = to_string(what.getShell());
+            assign(job.shell_line, what.getShell());
             break;
         case schema::Job::What::TASK:
             job.kind = JobSpec::Kind::task;
-            job.task_name = to_string(what.getTask().getName());
-            job.payload = to_string(what.getTask().getPayload());
+            assign(job.task_name, what.getTask().getName());
+            assign(job.payload, what.getTask().getPayload());
             break;
         default:
             throw std::runtime_error("job has an unknown kind");
     }
-    job.env.clear();
-    for (auto var : r.getEnv()) job.env.emplace_back(to_string(var.getName()), to_string(var.getValue()));
-    job.cwd = to_string(r.getCwd());
+    auto env = r.getEnv();
+    job.env.resize(env.size());
+    for (unsigned i = 0; i < env.size(); ++i) {
+        assign(job.env[i].first, env[i].getName());
+        assign(job.env[i].second, env[i].getValue());
+    }
+    assign(job.cwd, r.getCwd());
     job.timeout_ms = r.getTimeoutMs();
 }
 
@@ -151,9 +160,9 @@ void decode_result(capnp::MessageReader& message, JobResult& result) {
     result.user_cpu_us = r.getUserCpuUs();
     result.sys_cpu_us = r.getSysCpuUs();
     result.max_rss_kb = r.getMaxRssKb();
-    result.out = to_string(r.getStdout());
-    result.err = to_string(r.getStderr());
-    result.error_text = to_string(r.getErrorText());
+    assign(result.out, r.getStdout());
+    assign(result.err, r.getStderr());
+    assign(result.error_text, r.getErrorText());
 }
 
 }  // namespace ringrun

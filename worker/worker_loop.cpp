@@ -44,7 +44,8 @@ void push_result(WorkerContext& context, const JobResult& result, kj::Array<capn
     auto send = [&](capnp::MessageBuilder& message) {
         build_result(result, message);
         std::string error;
-        while (ipc::push_message_wait(context.result_ring, message, context.spill, kIdleWait, &error) ==
+        while (ipc::push_message_wait(context.result_ring, message, context.spill, kIdleWait,
+                                      context.idle_spin, &error) ==
                ipc::PushOutcome::ring_full) {
         }
         return error;
@@ -77,18 +78,35 @@ JobResult execute_job(const JobSpec& job, const WorkerContext& context) {
 }
 
 void run_worker_loop(WorkerContext& context) {
+    // Job records are released in batches (one lock per batch), and always before the
+    // worker sleeps or starts a command, so a long job never holds ring space.
+    constexpr int kReleaseBatch = 32;
     auto scratch = kj::heapArray<capnp::word>(kScratchWords);
     std::memset(scratch.begin(), 0, scratch.size() * sizeof(capnp::word));
     JobSpec job;
+    std::optional<ipc::ReadSlot> held;
+    int unreleased = 0;
+    auto release_held = [&] {
+        if (held) context.job_ring.release(*held);
+        held.reset();
+        unreleased = 0;
+    };
     for (;;) {
-        ipc::ReadSlot record;
-        auto outcome = context.job_ring.wait_peek(record, kIdleWait);
-        if (outcome == ipc::WaitOutcome::closed) return;
-        if (outcome == ipc::WaitOutcome::timed_out) continue;
-        std::string error = ipc::read_message(record, context.spill, [&](capnp::MessageReader& reader) {
+        std::optional<ipc::ReadSlot> record = held ? context.job_ring.try_peek_after(*held)
+                                                   : context.job_ring.try_peek();
+        if (!record) {
+            release_held();
+            ipc::ReadSlot waited;
+            auto outcome = context.job_ring.wait_peek(waited, kIdleWait, context.idle_spin);
+            if (outcome == ipc::WaitOutcome::closed) return;
+            if (outcome == ipc::WaitOutcome::timed_out) continue;
+            record = waited;
+        }
+        std::string error = ipc::read_message(*record, context.spill, [&](capnp::MessageReader& reader) {
             decode_job(reader, job);
         });
-        context.job_ring.release(record);
+        held = record;
+        if (++unreleased == kReleaseBatch || !error.empty() || job.kind != JobSpec::Kind::task) release_held();
         if (!error.empty()) {
             JobResult bad;
             bad.worker_slot = context.slot;

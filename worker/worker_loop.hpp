@@ -20,6 +20,9 @@ struct WorkerContext {
     ipc::SpillDirectory spill{""};
     const TaskRegistry* tasks = nullptr;
     CommandLimits command_limits;
+    // How long to spin for the next job before sleeping. Short when workers outnumber
+    // the cores left beside the supervisor: a spinning worker then steals its CPU.
+    std::chrono::nanoseconds idle_spin = ipc::Ring::kDefaultSpin;
 };
 
 // Returns when the job ring is closed and empty.
