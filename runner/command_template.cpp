@@ -125,6 +125,10 @@ CommandTemplate CommandTemplate::for_task(std::string task_name) {
 
 void CommandTemplate::expand(const Parts& parts, uint64_t seq, uint32_t slot,
                              const std::vector<std::string>& inputs, bool quote, std::string& out) const {
+    if (!quote && parts.size() == 1 && parts[0].kind == Part::Kind::input && inputs.size() == 1) {
+        out = inputs[0];  // "{}" alone, the common case for tasks
+        return;
+    }
     out.clear();
     for (const auto& p : parts) {
         if (p.kind == Part::Kind::literal) {

@@ -101,7 +101,6 @@ private:
         context.result_ring = rings_.result_ring(slot);
         context.spill = ipc::SpillDirectory(run_dir_.path());
         context.tasks = &task_registry();
-        context.idle_spin = std::chrono::nanoseconds(std::atol(getenv("RR_SPIN") ? getenv("RR_SPIN") : "20000"));
         try {
             run_worker_loop(context);
         } catch (const std::exception& e) {

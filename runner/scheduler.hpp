@@ -40,11 +40,17 @@ public:
     size_t in_flight_total() const;
     uint32_t credit_limit() const { return credit_limit_; }
 
+    // Input vectors of finished jobs are kept for reuse, so that reading a job's input
+    // allocates nothing once the run is warm.
+    void recycle_inputs(std::vector<std::string>&& inputs);
+    std::vector<std::string> reusable_inputs();
+
 private:
     std::deque<QueuedJob> pending_;
     std::vector<std::deque<QueuedJob>> in_flight_;
     double mean_runtime_ns_ = -1;  // exponentially weighted
     uint32_t credit_limit_ = 2;
+    std::vector<std::vector<std::string>> spare_inputs_;
 };
 
 }  // namespace ringrun

@@ -22,7 +22,7 @@ namespace ringrun {
 namespace {
 
 enum EventTag : uint64_t { kDoorbell = 1, kSignals = 2, kInput = 3 };
-constexpr auto kSpinBeforeSleep = std::chrono::microseconds(30);
+constexpr auto kSpinBeforeSleep = std::chrono::microseconds(20);
 constexpr int kSafetyWakeMs = 1000;
 constexpr size_t kScratchWords = 1024;
 
@@ -158,8 +158,10 @@ bool Supervisor::finished() const {
 bool Supervisor::read_input() {
     bool progress = false;
     while (!stopping_ && scheduler_.pending_count() < options_.input_window) {
+        if (input_scratch_.empty()) input_scratch_ = scheduler_.reusable_inputs();
         if (input_.next(input_scratch_)) {
             scheduler_.enqueue(QueuedJob{++next_seq_, 1, std::move(input_scratch_)});
+            input_scratch_.clear();
             progress = true;
             continue;
         }
@@ -285,6 +287,7 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
     result.worker_slot = static_cast<uint32_t>(slot);
     QueuedJob job = scheduler_.complete_oldest(slot, result.end_ns - result.start_ns);
     finish_job(job, result);
+    scheduler_.recycle_inputs(std::move(job.inputs));
 }
 
 void Supervisor::finish_job(const QueuedJob& job, JobResult& result) {

@@ -41,8 +41,6 @@ public:
             context.result_ring = rings_.result_ring(slot);
             context.spill = ipc::SpillDirectory(run_dir_.path());
             context.tasks = &task_registry();
-        context.idle_spin = std::chrono::nanoseconds(std::atol(getenv("RR_SPIN") ? getenv("RR_SPIN") : "20000"));
-            context.idle_spin = std::chrono::nanoseconds(std::atol(getenv("RR_SPIN") ? getenv("RR_SPIN") : "20000"));
             run_worker_loop(context);
         });
     }

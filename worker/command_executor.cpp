@@ -13,6 +13,7 @@
 
 #include <cstring>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ipc/system_call.hpp"
@@ -75,6 +76,31 @@ std::vector<std::string> merged_environment(const JobSpec& job) {
     }
     for (const auto& [name, value] : job.env) env.push_back(name + "=" + value);
     return env;
+}
+
+// Resolves a bare command name through PATH once per worker: posix_spawnp would try
+// every PATH entry before the right one on every job (an execve each).
+std::string resolve_program(const std::string& name) {
+    if (name.find('/') != std::string::npos) return name;
+    thread_local std::unordered_map<std::string, std::string> cache;
+    auto it = cache.find(name);
+    if (it != cache.end()) return it->second;
+    const char* path = getenv("PATH");
+    std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+    std::string found;
+    while (found.empty()) {
+        size_t colon = dirs.find(':');
+        std::string dir(dirs.substr(0, colon));
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+        struct stat st;
+        if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(candidate.c_str(), X_OK) == 0)
+            found = candidate;
+        if (colon == std::string_view::npos) break;
+        dirs.remove_prefix(colon + 1);
+    }
+    if (found.empty()) return name;  // let posix_spawnp report it
+    cache.emplace(name, found);
+    return found;
 }
 
 int64_t micros(const struct timeval& tv) { return int64_t{tv.tv_sec} * 1'000'000 + tv.tv_usec; }
@@ -164,9 +190,12 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
     int rc;
     {
         SpawnSetup setup(job, out.write_end, err.write_end);
-        rc = job.kind == JobSpec::Kind::shell
-                 ? posix_spawn(&pid, argv[0], setup.actions(), setup.attr(), argv.data(), env)
-                 : posix_spawnp(&pid, argv[0], setup.actions(), setup.attr(), argv.data(), env);
+        if (job.kind == JobSpec::Kind::shell) {
+            rc = posix_spawn(&pid, argv[0], setup.actions(), setup.attr(), argv.data(), env);
+        } else {
+            std::string program = resolve_program(args[0]);
+            rc = posix_spawnp(&pid, program.c_str(), setup.actions(), setup.attr(), argv.data(), env);
+        }
     }
     out.close_write();
     err.close_write();

@@ -20,7 +20,16 @@ JobResult run_task(const JobSpec& job, const WorkerContext& context) {
     r.attempt = job.attempt;
     r.worker_slot = context.slot;
     r.start_ns = realtime_ns();
-    TaskFunction task = context.tasks->find(job.task_name);
+    // Consecutive jobs almost always call the same task: skip the hash lookup then.
+    thread_local const TaskRegistry* last_registry = nullptr;
+    thread_local std::string last_name;
+    thread_local TaskFunction last_task = nullptr;
+    if (last_registry != context.tasks || job.task_name != last_name) {
+        last_task = context.tasks->find(job.task_name);
+        last_name = job.task_name;
+        last_registry = context.tasks;
+    }
+    TaskFunction task = last_task;
     if (!task) {
         r.status = JobStatus::error;
         r.exit_code = 127;

@@ -20,9 +20,10 @@ struct WorkerContext {
     ipc::SpillDirectory spill{""};
     const TaskRegistry* tasks = nullptr;
     CommandLimits command_limits;
-    // How long to spin for the next job before sleeping. Short when workers outnumber
-    // the cores left beside the supervisor: a spinning worker then steals its CPU.
-    std::chrono::nanoseconds idle_spin = ipc::Ring::kDefaultSpin;
+    // How long to spin for the next job before sleeping. Short: on a machine with as
+    // many workers as cores, a spinning worker steals the supervisor's CPU (measured:
+    // 5 µs beats both 1 µs, which sleeps too often, and 20 µs).
+    std::chrono::nanoseconds idle_spin = std::chrono::microseconds(5);
 };
 
 // Returns when the job ring is closed and empty.
