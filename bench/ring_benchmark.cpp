@@ -77,7 +77,9 @@ void BM_RingRoundTripAcrossProcesses(benchmark::State& state) {
         while (pong.wait_peek(slot, std::chrono::seconds(1)) != WaitOutcome::record) {
         }
         pong.release(slot);
-        micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+        micros.push_back(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+                .count());
     }
     ping.close();
     waitpid(child, nullptr, 0);

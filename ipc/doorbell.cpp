@@ -11,9 +11,12 @@
 namespace ringrun::ipc {
 
 Doorbell::Doorbell()
-    : fd_(sys::checked("eventfd", "doorbell", [] { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); })) {}
+    : fd_(sys::checked("eventfd", "doorbell",
+                       [] { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); })) {}
 
-Doorbell::~Doorbell() { ::close(fd_); }
+Doorbell::~Doorbell() {
+    ::close(fd_);
+}
 
 void Doorbell::ring() {
     uint64_t one = 1;

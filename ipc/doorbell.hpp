@@ -6,7 +6,7 @@
 namespace ringrun::ipc {
 
 class Doorbell {
-public:
+  public:
     Doorbell();
     ~Doorbell();
     Doorbell(const Doorbell&) = delete;
@@ -16,7 +16,7 @@ public:
     void ring();
     void drain();
 
-private:
+  private:
     int fd_;
 };
 

@@ -17,7 +17,9 @@ constexpr size_t kMaxSpillBytes = size_t{1} << 32;
 
 using Segments = kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>>;
 
-size_t table_bytes(Segments segments) { return (segments.size() / 2 + 1) * sizeof(capnp::word); }
+size_t table_bytes(Segments segments) {
+    return (segments.size() / 2 + 1) * sizeof(capnp::word);
+}
 
 // Writes the standard segment table (count - 1, then each segment's size in words).
 void write_table(Segments segments, std::byte* dst) {
@@ -134,7 +136,8 @@ std::string load_spilled(const ReadSlot& slot, const SpillDirectory& spill, Spil
                st.st_size % sizeof(capnp::word) != 0) {
         error = "spill file " + path + " has a bad size";
     } else {
-        out.words = kj::heapArray<capnp::word>(static_cast<size_t>(st.st_size) / sizeof(capnp::word));
+        out.words =
+            kj::heapArray<capnp::word>(static_cast<size_t>(st.st_size) / sizeof(capnp::word));
         auto* p = reinterpret_cast<char*>(out.words.begin());
         size_t left = static_cast<size_t>(st.st_size);
         while (left > 0 && error.empty()) {

@@ -22,14 +22,14 @@ enum RecordFlags : uint16_t { kInlineMessage = 1, kSpilledMessage = 2 };
 
 // Where oversized messages are written. Names are unique across processes (pid + counter).
 class SpillDirectory {
-public:
+  public:
     explicit SpillDirectory(std::string path) : path_(std::move(path)) {}
     const std::string& path() const { return path_; }
     std::string next_file_path();
     // True if file is a path this directory could have produced (no escaping it).
     bool owns(const std::string& file) const;
 
-private:
+  private:
     std::string path_;
     uint64_t counter_ = 0;
 };
@@ -63,8 +63,8 @@ std::string read_message(const ReadSlot& slot, const SpillDirectory& spill, Use&
         SpilledWords spilled;
         if (slot.flags == kInlineMessage) {
             if (slot.size % sizeof(capnp::word) != 0) return "record size is not word-aligned";
-            words = kj::ArrayPtr<const capnp::word>(
-                reinterpret_cast<const capnp::word*>(slot.data), slot.size / sizeof(capnp::word));
+            words = kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(slot.data),
+                                                    slot.size / sizeof(capnp::word));
         } else if (slot.flags == kSpilledMessage) {
             std::string error = load_spilled(slot, spill, spilled);
             if (!error.empty()) return error;

@@ -20,8 +20,12 @@ constexpr size_t kControlBytes = (sizeof(RingControl) + 63) / 64 * 64;
 
 enum RecordState : uint32_t { kFree = 0, kReserved = 1, kCommitted = 2, kPad = 3 };
 
-constexpr uint64_t padded(uint64_t size) { return (size + 7) & ~uint64_t{7}; }
-constexpr uint64_t record_bytes(uint64_t size) { return Ring::kHeaderBytes + padded(size); }
+constexpr uint64_t padded(uint64_t size) {
+    return (size + 7) & ~uint64_t{7};
+}
+constexpr uint64_t record_bytes(uint64_t size) {
+    return Ring::kHeaderBytes + padded(size);
+}
 
 template <typename Ready>
 bool spin_until(Ready ready, std::chrono::nanoseconds budget) {
@@ -38,7 +42,9 @@ bool spin_until(Ready ready, std::chrono::nanoseconds budget) {
 
 }  // namespace
 
-size_t Ring::footprint(size_t capacity) { return kControlBytes + padded(capacity); }
+size_t Ring::footprint(size_t capacity) {
+    return kControlBytes + padded(capacity);
+}
 
 Ring::Ring(RingControl* control)
     : control_(control), data_(reinterpret_cast<std::byte*>(control) + kControlBytes) {}
@@ -69,7 +75,9 @@ void Ring::lock() {
     }
 }
 
-void Ring::lock_for_test() { lock(); }
+void Ring::lock_for_test() {
+    lock();
+}
 
 // The previous owner died inside a critical section. Each index holds an old or a new
 // value; bring them back to a consistent pair and drop any record whose header does
@@ -141,7 +149,9 @@ std::optional<WriteSlot> Ring::reserve_wait(size_t size, std::chrono::nanosecond
         if (slot) break;
         auto now = std::chrono::steady_clock::now();
         if (now >= deadline) break;
-        futex_wait(control_->space_seq, seq, std::min<std::chrono::nanoseconds>(deadline - now, std::chrono::milliseconds(100)));
+        futex_wait(
+            control_->space_seq, seq,
+            std::min<std::chrono::nanoseconds>(deadline - now, std::chrono::milliseconds(100)));
     }
     control_->producer_waiting.store(0, std::memory_order_relaxed);
     return slot;

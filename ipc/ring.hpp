@@ -24,7 +24,7 @@ static_assert(sizeof(RecordHeader) == 8);
 
 struct RingControl {
     uint64_t magic;
-    uint64_t capacity;  // bytes of record area, a multiple of 8
+    uint64_t capacity;    // bytes of record area, a multiple of 8
     int32_t doorbell_fd;  // >= 0: commits ring this eventfd instead of the futex
     RobustMutex mutex;
     alignas(64) std::atomic<uint64_t> write_pos;  // bytes ever reserved (monotonic)
@@ -55,7 +55,7 @@ struct ReadSlot {
 enum class WaitOutcome { record, closed, timed_out };
 
 class Ring {
-public:
+  public:
     static constexpr size_t kHeaderBytes = sizeof(RecordHeader);
     // How long a waiting side spins before it sleeps on a futex, unless told otherwise.
     static constexpr std::chrono::nanoseconds kDefaultSpin = std::chrono::microseconds(20);
@@ -108,7 +108,7 @@ public:
     // Test hooks: hold the ring's mutex as a producer would inside reserve.
     void lock_for_test();
 
-private:
+  private:
     explicit Ring(RingControl* control);
     void lock();
     void unlock() { control_->mutex.unlock(); }

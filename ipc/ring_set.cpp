@@ -4,7 +4,9 @@
 
 namespace ringrun::ipc {
 namespace {
-size_t aligned64(size_t n) { return (n + 63) / 64 * 64; }
+size_t aligned64(size_t n) {
+    return (n + 63) / 64 * 64;
+}
 }  // namespace
 
 size_t RingSet::footprint(size_t slots, const RingSizes& sizes) {

@@ -16,7 +16,7 @@ struct RingSizes {
 };
 
 class RingSet {
-public:
+  public:
     static size_t footprint(size_t slots, const RingSizes& sizes);
     // Creates the rings in mem (64-byte aligned, footprint() bytes).
     RingSet(void* mem, size_t slots, const RingSizes& sizes, int doorbell_fd);
@@ -25,7 +25,7 @@ public:
     Ring& job_ring(size_t slot) { return job_rings_[slot]; }
     Ring& result_ring(size_t slot) { return result_rings_[slot]; }
 
-private:
+  private:
     std::vector<Ring> job_rings_;
     std::vector<Ring> result_rings_;
 };

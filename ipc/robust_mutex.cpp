@@ -48,8 +48,12 @@ void RobustMutex::mark_consistent() {
     sys::check_error_number("pthread_mutex_consistent", "ring", pthread_mutex_consistent(&mutex_));
 }
 
-void RobustMutex::unlock() { pthread_mutex_unlock(&mutex_); }
+void RobustMutex::unlock() {
+    pthread_mutex_unlock(&mutex_);
+}
 
-void RobustMutex::reinit() { init(); }
+void RobustMutex::reinit() {
+    init();
+}
 
 }  // namespace ringrun::ipc

@@ -9,7 +9,7 @@
 namespace ringrun::ipc {
 
 class RobustMutex {
-public:
+  public:
     enum class LockOutcome { acquired, owner_died };
 
     // Initialises the mutex in place (once, by the creator of the memory).
@@ -24,7 +24,7 @@ public:
     // Forgets any owner (even a dead one): only for memory nobody else can touch.
     void reinit();
 
-private:
+  private:
     pthread_mutex_t mutex_;
 };
 

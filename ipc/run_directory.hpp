@@ -9,14 +9,14 @@
 namespace ringrun::ipc {
 
 class RunDirectory {
-public:
+  public:
     RunDirectory();
     ~RunDirectory();
     RunDirectory(const RunDirectory&) = delete;
     RunDirectory& operator=(const RunDirectory&) = delete;
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
     long owner_pid_;
 };

@@ -19,8 +19,7 @@ namespace {
 
 std::string new_segment_name() {
     uint64_t random = 0;
-    sys::checked("getrandom", "segment name",
-                 [&] { return getrandom(&random, sizeof random, 0); });
+    sys::checked("getrandom", "segment name", [&] { return getrandom(&random, sizeof random, 0); });
     char buf[64];
     std::snprintf(buf, sizeof buf, "%s%ld.%016llx", kSegmentPrefix, static_cast<long>(getpid()),
                   static_cast<unsigned long long>(random));
@@ -49,7 +48,8 @@ SharedSegment SharedSegment::create_for_run(size_t size) {
 }
 
 SharedSegment::SharedSegment(SharedSegment&& other) noexcept
-    : name_(std::move(other.name_)), region_(std::move(other.region_)),
+    : name_(std::move(other.name_)),
+      region_(std::move(other.region_)),
       owner_pid_(other.owner_pid_) {
     other.owner_pid_ = -1;
 }
@@ -65,8 +65,8 @@ int remove_stale_segments() {
     for (const auto& entry : fs::directory_iterator("/dev/shm", ec)) {
         std::string file = entry.path().filename().string();
         if (file.rfind(kSegmentPrefix, 0) != 0) continue;
-        long pid = std::strtol(file.c_str() + std::char_traits<char>::length(kSegmentPrefix),
-                               nullptr, 10);
+        long pid =
+            std::strtol(file.c_str() + std::char_traits<char>::length(kSegmentPrefix), nullptr, 10);
         if (pid <= 0) continue;
         if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive
         if (bip::shared_memory_object::remove(file.c_str())) ++removed;

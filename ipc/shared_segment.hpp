@@ -12,7 +12,7 @@
 namespace ringrun::ipc {
 
 class SharedSegment {
-public:
+  public:
     // Creates and maps a new zero-filled segment of size bytes.
     static SharedSegment create_for_run(size_t size);
 
@@ -27,7 +27,7 @@ public:
     // In a forked child: never remove the name when this object goes away.
     void disown() { owner_pid_ = -1; }
 
-private:
+  private:
     SharedSegment(std::string name, size_t size);
     std::string name_;
     boost::interprocess::mapped_region region_;

@@ -12,11 +12,11 @@ namespace ringrun::sys {
 
 // A failed system call: what was called, on what, and errno.
 class SystemError : public std::runtime_error {
-public:
+  public:
     SystemError(std::string_view call, std::string_view argument, int error_number);
     int error_number() const { return error_number_; }
 
-private:
+  private:
     int error_number_;
 };
 

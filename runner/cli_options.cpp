@@ -24,7 +24,8 @@ std::vector<std::string> read_lines(const std::string& path) {
 // Splits "cmd args ::: a b :::: file" into the command and its input lists.
 void split_command_and_inputs(const std::vector<std::string>& words, CliOptions& options) {
     size_t i = 0;
-    while (i < words.size() && words[i] != ":::" && words[i] != "::::") options.command.push_back(words[i++]);
+    while (i < words.size() && words[i] != ":::" && words[i] != "::::")
+        options.command.push_back(words[i++]);
     while (i < words.size()) {
         bool files = words[i] == "::::";
         ++i;
@@ -52,14 +53,15 @@ size_t cpu_count() {
 
 CliOutcome parse_command_line(int argc, char** argv) {
     CliOptions options;
-    CLI::App app{"ringrun: run jobs in parallel on crash-isolated worker processes.\n\n"
-                 "  ringrun [options] COMMAND [ARGS...] ::: INPUTS...\n"
-                 "  ringrun [options] COMMAND [ARGS...] :::: FILE\n"
-                 "  ... | ringrun [options] COMMAND [ARGS...]\n\n"
-                 "Each input becomes one job; {} in the command is replaced by the input (appended when\n"
-                 "absent); {.} {/} {//} {/.} {#} {%} as in GNU parallel.\n"
-                 "Example: ringrun -j4 gzip -9 {} ::: *.log",
-                 "ringrun"};
+    CLI::App app{
+        "ringrun: run jobs in parallel on crash-isolated worker processes.\n\n"
+        "  ringrun [options] COMMAND [ARGS...] ::: INPUTS...\n"
+        "  ringrun [options] COMMAND [ARGS...] :::: FILE\n"
+        "  ... | ringrun [options] COMMAND [ARGS...]\n\n"
+        "Each input becomes one job; {} in the command is replaced by the input (appended when\n"
+        "absent); {.} {/} {//} {/.} {#} {%} as in GNU parallel.\n"
+        "Example: ringrun -j4 gzip -9 {} ::: *.log",
+        "ringrun"};
     app.prefix_command();
     app.set_version_flag("--version", std::string("ringrun ") + kVersion);
     std::string jobs_text;
@@ -68,11 +70,13 @@ CliOutcome parse_command_line(int argc, char** argv) {
     app.add_option("--backend", backend, "processes (default: crash-isolated) or threads")
         ->check(CLI::IsMember({"processes", "threads"}));
     std::string task;
-    app.add_option("--task", task, "Run the named in-process task with each input as its payload "
-                                    "(built in: noop, echo, spin, sleep, crash)");
-    app.footer("Exit status: 0 if every job succeeded; 1-100 the number of failed jobs; 101 more\n"
-               "than 100 failed; 130/143 interrupted by SIGINT/SIGTERM; 141 stdout closed;\n"
-               "255 usage or internal error.");
+    app.add_option("--task", task,
+                   "Run the named in-process task with each input as its payload "
+                   "(built in: noop, echo, spin, sleep, crash)");
+    app.footer(
+        "Exit status: 0 if every job succeeded; 1-100 the number of failed jobs; 101 more\n"
+        "than 100 failed; 130/143 interrupted by SIGINT/SIGTERM; 141 stdout closed;\n"
+        "255 usage or internal error.");
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -90,7 +94,8 @@ CliOutcome parse_command_line(int argc, char** argv) {
         } catch (const std::exception&) {
         }
         if (value < 1 || used != jobs_text.size() || value > 4096)
-            throw UsageError("-j expects a number of workers from 1 to 4096, not '" + jobs_text + "'");
+            throw UsageError("-j expects a number of workers from 1 to 4096, not '" + jobs_text +
+                             "'");
         options.jobs = static_cast<size_t>(value);
     }
     if (options.jobs == 0) options.jobs = cpu_count();
@@ -98,7 +103,8 @@ CliOutcome parse_command_line(int argc, char** argv) {
     split_command_and_inputs(app.remaining(), options);
     if (!task.empty()) {
         if (!options.command.empty())
-            throw UsageError("--task runs a task, not a command: remove '" + options.command.front() + "'");
+            throw UsageError("--task runs a task, not a command: remove '" +
+                             options.command.front() + "'");
         options.task = task;
     } else if (options.command.empty()) {
         throw UsageError("no command given (try 'ringrun --help')");

@@ -15,7 +15,7 @@ namespace ringrun {
 inline constexpr int kExitUsage = 255;
 
 class UsageError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

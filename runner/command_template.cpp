@@ -17,9 +17,10 @@ bool needs_shell(const std::string& line) {
     if (first.find('=') != std::string_view::npos) return true;  // VAR=value command
     // Shell builtins and keywords exist only inside a shell.
     static constexpr std::string_view kShellOnly[] = {
-        ".", ":", "alias", "break", "case", "cd", "continue", "eval", "exec", "exit", "export",
-        "for", "function", "if", "read", "return", "set", "shift", "source", "trap", "ulimit",
-        "umask", "unset", "until", "wait", "while", "{", "!"};
+        ".",     ":",      "alias", "break",  "case",   "cd",       "continue",
+        "eval",  "exec",   "exit",  "export", "for",    "function", "if",
+        "read",  "return", "set",   "shift",  "source", "trap",     "ulimit",
+        "umask", "unset",  "until", "wait",   "while",  "{",        "!"};
     for (auto word : kShellOnly)
         if (first == word) return true;
     return false;
@@ -52,7 +53,8 @@ std::string_view dirname_of(std::string_view path) {
 std::string_view without_extension(std::string_view path) {
     auto dot = path.rfind('.');
     auto slash = path.rfind('/');
-    if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) return path;
+    if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash))
+        return path;
     if (dot == (slash == std::string_view::npos ? 0 : slash + 1)) return path;  // .hidden
     return path.substr(0, dot);
 }
@@ -61,9 +63,12 @@ std::string_view without_extension(std::string_view path) {
 
 CommandTemplate::Parts CommandTemplate::parse(const std::string& text) {
     static const std::pair<std::string_view, Part::Kind> kTokens[] = {
-        {"{}", Part::Kind::input},           {"{.}", Part::Kind::input_no_ext},
-        {"{/}", Part::Kind::basename},       {"{//}", Part::Kind::dirname},
-        {"{/.}", Part::Kind::basename_no_ext}, {"{#}", Part::Kind::seq},
+        {"{}", Part::Kind::input},
+        {"{.}", Part::Kind::input_no_ext},
+        {"{/}", Part::Kind::basename},
+        {"{//}", Part::Kind::dirname},
+        {"{/.}", Part::Kind::basename_no_ext},
+        {"{#}", Part::Kind::seq},
         {"{%}", Part::Kind::slot},
     };
     Parts parts;
@@ -74,7 +79,8 @@ CommandTemplate::Parts CommandTemplate::parse(const std::string& text) {
         if (text[i] == '{') {
             for (const auto& [token, kind] : kTokens) {
                 if (text.compare(i, token.size(), token) == 0) {
-                    if (!literal.empty()) parts.push_back({Part::Kind::literal, std::move(literal)});
+                    if (!literal.empty())
+                        parts.push_back({Part::Kind::literal, std::move(literal)});
                     literal.clear();
                     parts.push_back({kind, {}});
                     i += token.size();
@@ -124,7 +130,8 @@ CommandTemplate CommandTemplate::for_task(std::string task_name) {
 }
 
 void CommandTemplate::expand(const Parts& parts, uint64_t seq, uint32_t slot,
-                             const std::vector<std::string>& inputs, bool quote, std::string& out) const {
+                             const std::vector<std::string>& inputs, bool quote,
+                             std::string& out) const {
     if (!quote && parts.size() == 1 && parts[0].kind == Part::Kind::input && inputs.size() == 1) {
         out = inputs[0];  // "{}" alone, the common case for tasks
         return;
@@ -147,20 +154,32 @@ void CommandTemplate::expand(const Parts& parts, uint64_t seq, uint32_t slot,
             std::string_view in = inputs[i];
             std::string_view v = in;
             switch (p.kind) {
-                case Part::Kind::input_no_ext: v = without_extension(in); break;
-                case Part::Kind::basename: v = basename_of(in); break;
-                case Part::Kind::dirname: v = dirname_of(in); break;
-                case Part::Kind::basename_no_ext: v = without_extension(basename_of(in)); break;
-                default: break;
+                case Part::Kind::input_no_ext:
+                    v = without_extension(in);
+                    break;
+                case Part::Kind::basename:
+                    v = basename_of(in);
+                    break;
+                case Part::Kind::dirname:
+                    v = dirname_of(in);
+                    break;
+                case Part::Kind::basename_no_ext:
+                    v = without_extension(basename_of(in));
+                    break;
+                default:
+                    break;
             }
             if (i > 0) out += ' ';
-            if (quote) out += shell_quote(v);
-            else out += v;
+            if (quote)
+                out += shell_quote(v);
+            else
+                out += v;
         }
     }
 }
 
-JobSpec CommandTemplate::make_job(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs) const {
+JobSpec CommandTemplate::make_job(uint64_t seq, uint32_t slot,
+                                  const std::vector<std::string>& inputs) const {
     JobSpec job;
     fill_job(seq, slot, inputs, job);
     return job;
@@ -172,10 +191,13 @@ void CommandTemplate::fill_job(uint64_t seq, uint32_t slot, const std::vector<st
     job.attempt = 1;
     job.kind = kind_;
     switch (kind_) {
-        case JobSpec::Kind::shell: expand(line_, seq, slot, inputs, true, job.shell_line); break;
+        case JobSpec::Kind::shell:
+            expand(line_, seq, slot, inputs, true, job.shell_line);
+            break;
         case JobSpec::Kind::argv:
             job.argv.resize(words_.size());
-            for (size_t i = 0; i < words_.size(); ++i) expand(words_[i], seq, slot, inputs, false, job.argv[i]);
+            for (size_t i = 0; i < words_.size(); ++i)
+                expand(words_[i], seq, slot, inputs, false, job.argv[i]);
             break;
         case JobSpec::Kind::task:
             job.task_name = task_name_;

@@ -14,7 +14,7 @@
 namespace ringrun {
 
 class CommandTemplate {
-public:
+  public:
     // words: the command as given on the command line, joined with spaces (as GNU
     // parallel does). "{}" is appended when no replacement string appears.
     static CommandTemplate for_command(const std::vector<std::string>& words);
@@ -24,16 +24,26 @@ public:
     // inputs: one value per input source (several with more than one :::).
     JobSpec make_job(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs) const;
     // The same, into a job whose buffers are reused (the dispatch hot path).
-    void fill_job(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs, JobSpec& job) const;
+    void fill_job(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs,
+                  JobSpec& job) const;
 
     bool uses_shell() const { return kind_ == JobSpec::Kind::shell; }
     bool is_task() const { return kind_ == JobSpec::Kind::task; }
     // Slot-dependent ({%}) templates must be expanded at dispatch time.
     bool uses_slot() const { return uses_slot_; }
 
-private:
+  private:
     struct Part {
-        enum class Kind { literal, input, input_no_ext, basename, dirname, basename_no_ext, seq, slot };
+        enum class Kind {
+            literal,
+            input,
+            input_no_ext,
+            basename,
+            dirname,
+            basename_no_ext,
+            seq,
+            slot
+        };
         Kind kind;
         std::string text;
     };
@@ -44,7 +54,7 @@ private:
                 const std::vector<std::string>& inputs, bool quote, std::string& out) const;
 
     JobSpec::Kind kind_ = JobSpec::Kind::argv;
-    Parts line_;               // shell
+    Parts line_;                // shell
     std::vector<Parts> words_;  // argv
     std::string task_name_;     // task
     bool uses_slot_ = false;

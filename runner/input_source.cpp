@@ -50,7 +50,8 @@ void LineStream::fill() {
     constexpr size_t kChunk = 64 * 1024;
     size_t old = buffer_.size();
     buffer_.resize(old + kChunk);
-    ssize_t n = sys::checked("read", "input", [&] { return ::read(fd_, buffer_.data() + old, kChunk); });
+    ssize_t n =
+        sys::checked("read", "input", [&] { return ::read(fd_, buffer_.data() + old, kChunk); });
     buffer_.resize(old + static_cast<size_t>(n));
     if (n == 0) eof_ = true;
 }

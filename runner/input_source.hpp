@@ -10,7 +10,7 @@
 namespace ringrun {
 
 class InputSource {
-public:
+  public:
     virtual ~InputSource() = default;
     // Produces the next job's inputs if one is available now.
     virtual bool next(std::vector<std::string>& inputs) = 0;
@@ -22,26 +22,26 @@ public:
 };
 
 class ArgumentProduct : public InputSource {
-public:
+  public:
     explicit ArgumentProduct(std::vector<std::vector<std::string>> lists);
     bool next(std::vector<std::string>& inputs) override;
     bool exhausted() const override { return done_; }
 
-private:
+  private:
     std::vector<std::vector<std::string>> lists_;
     std::vector<size_t> position_;
     bool done_;
 };
 
 class LineStream : public InputSource {
-public:
+  public:
     explicit LineStream(int fd, char delimiter = '\n');
     bool next(std::vector<std::string>& inputs) override;
     bool exhausted() const override { return eof_ && offset_ >= buffer_.size(); }
     int fd() const override { return eof_ ? -1 : fd_; }
     void fill() override;
 
-private:
+  private:
     int fd_;
     char delimiter_;
     std::string buffer_;

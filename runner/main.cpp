@@ -24,11 +24,13 @@ int main(int argc, char** argv) {
 
         if (cli.task && !task_registry().find(*cli.task))
             throw UsageError("unknown task '" + *cli.task + "'");
-        CommandTemplate command =
-            cli.task ? CommandTemplate::for_task(*cli.task) : CommandTemplate::for_command(cli.command);
+        CommandTemplate command = cli.task ? CommandTemplate::for_task(*cli.task)
+                                           : CommandTemplate::for_command(cli.command);
         std::unique_ptr<InputSource> input;
-        if (cli.inputs_from_stdin()) input = std::make_unique<LineStream>(STDIN_FILENO);
-        else input = std::make_unique<ArgumentProduct>(cli.input_lists);
+        if (cli.inputs_from_stdin())
+            input = std::make_unique<LineStream>(STDIN_FILENO);
+        else
+            input = std::make_unique<ArgumentProduct>(cli.input_lists);
         GroupedOutput output;
         SupervisorOptions options;
         options.workers = cli.jobs;

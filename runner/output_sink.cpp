@@ -16,11 +16,15 @@ bool GroupedOutput::job_finished(const std::string& description, bool is_task, c
             if (is_task && r.out.back() != '\n') sys::write_all(out_fd_, "\n", 1, "stdout");
         }
         if (!r.err.empty()) sys::write_all(err_fd_, r.err.data(), r.err.size(), "stderr");
-        if (!r.error_text.empty() || r.status == JobStatus::lost || r.status == JobStatus::signaled) {
+        if (!r.error_text.empty() || r.status == JobStatus::lost ||
+            r.status == JobStatus::signaled) {
             std::string line = "ringrun: job " + std::to_string(r.id) + " (" + description + "): ";
-            if (!r.error_text.empty()) line += r.error_text;
-            else if (r.status == JobStatus::signaled) line += std::string("killed by signal ") + strsignal(r.signal);
-            else line += status_name(r.status);
+            if (!r.error_text.empty())
+                line += r.error_text;
+            else if (r.status == JobStatus::signaled)
+                line += std::string("killed by signal ") + strsignal(r.signal);
+            else
+                line += status_name(r.status);
             line += '\n';
             sys::write_all(err_fd_, line.data(), line.size(), "stderr");
         }

@@ -10,18 +10,20 @@
 namespace ringrun {
 
 class OutputSink {
-public:
+  public:
     virtual ~OutputSink() = default;
     // Returns false when output can no longer be written (stdout closed).
-    virtual bool job_finished(const std::string& description, bool is_task, const JobResult& result) = 0;
+    virtual bool job_finished(const std::string& description, bool is_task,
+                              const JobResult& result) = 0;
 };
 
 class GroupedOutput : public OutputSink {
-public:
+  public:
     GroupedOutput(int out_fd = 1, int err_fd = 2) : out_fd_(out_fd), err_fd_(err_fd) {}
-    bool job_finished(const std::string& description, bool is_task, const JobResult& result) override;
+    bool job_finished(const std::string& description, bool is_task,
+                      const JobResult& result) override;
 
-private:
+  private:
     int out_fd_;
     int err_fd_;
 };

@@ -22,7 +22,7 @@ namespace ringrun {
 namespace {
 
 class ProcessWorkers : public WorkerBackend {
-public:
+  public:
     ProcessWorkers(size_t slots, int doorbell_fd)
         : segment_(ipc::SharedSegment::create_for_run(ipc::RingSet::footprint(slots, {}))),
           rings_(segment_.base(), slots, {}, doorbell_fd),
@@ -78,7 +78,7 @@ public:
         }
     }
 
-private:
+  private:
     bool running() const {
         for (pid_t pid : pids_)
             if (pid > 0) return true;
@@ -104,7 +104,8 @@ private:
         try {
             run_worker_loop(context);
         } catch (const std::exception& e) {
-            std::string line = "ringrun: worker " + std::to_string(slot + 1) + ": " + e.what() + "\n";
+            std::string line =
+                "ringrun: worker " + std::to_string(slot + 1) + ": " + e.what() + "\n";
             (void)!::write(2, line.data(), line.size());
             _exit(70);
         }
@@ -120,7 +121,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<WorkerBackend> make_thread_workers(size_t slots, int doorbell_fd);  // thread_workers.cpp
+std::unique_ptr<WorkerBackend> make_thread_workers(size_t slots,
+                                                   int doorbell_fd);  // thread_workers.cpp
 
 std::unique_ptr<WorkerBackend> make_worker_backend(Backend backend, size_t slots, int doorbell_fd) {
     if (backend == Backend::threads) return make_thread_workers(slots, doorbell_fd);

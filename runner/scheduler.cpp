@@ -26,10 +26,14 @@ QueuedJob Scheduler::complete_oldest(size_t slot, int64_t runtime_ns) {
     mean_runtime_ns_ = mean_runtime_ns_ < 0 ? sample : 0.9 * mean_runtime_ns_ + 0.1 * sample;
     // A job queued behind another waits for it: allow a queue only as long as a few
     // supervisor round trips (tens of microseconds) cover.
-    if (mean_runtime_ns_ < 20'000) credit_limit_ = kMaxCredits;
-    else if (mean_runtime_ns_ < 200'000) credit_limit_ = 8;
-    else if (mean_runtime_ns_ < 2'000'000) credit_limit_ = 2;
-    else credit_limit_ = 1;
+    if (mean_runtime_ns_ < 20'000)
+        credit_limit_ = kMaxCredits;
+    else if (mean_runtime_ns_ < 200'000)
+        credit_limit_ = 8;
+    else if (mean_runtime_ns_ < 2'000'000)
+        credit_limit_ = 2;
+    else
+        credit_limit_ = 1;
     return job;
 }
 

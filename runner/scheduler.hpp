@@ -19,7 +19,7 @@ struct QueuedJob {
 };
 
 class Scheduler {
-public:
+  public:
     explicit Scheduler(size_t slots);
 
     void enqueue(QueuedJob job) { pending_.push_back(std::move(job)); }
@@ -45,7 +45,7 @@ public:
     void recycle_inputs(std::vector<std::string>&& inputs);
     std::vector<std::string> reusable_inputs();
 
-private:
+  private:
     std::deque<QueuedJob> pending_;
     std::vector<std::deque<QueuedJob>> in_flight_;
     double mean_runtime_ns_ = -1;  // exponentially weighted

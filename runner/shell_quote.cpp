@@ -14,8 +14,10 @@ std::string shell_quote(std::string_view s) {
     if (!needs_quotes) return std::string(s);
     std::string out = "'";
     for (char c : s) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
     }
     out += '\'';
     return out;

@@ -3,13 +3,12 @@
 // SIGCHLD through a signalfd (never inside a signal handler).
 #include "runner/supervisor.hpp"
 
+#include <capnp/message.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <capnp/message.h>
 
 #include <cstring>
 
@@ -27,16 +26,20 @@ constexpr int kSafetyWakeMs = 1000;
 constexpr size_t kScratchWords = 1024;
 
 std::string describe_exit(int status) {
-    if (WIFSIGNALED(status)) return std::string("was killed by signal SIG") + sigabbrev_np(WTERMSIG(status));
+    if (WIFSIGNALED(status))
+        return std::string("was killed by signal SIG") + sigabbrev_np(WTERMSIG(status));
     if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
     return "stopped";
 }
 
 std::string describe(const JobSpec& job) {
     switch (job.kind) {
-        case JobSpec::Kind::shell: return job.shell_line;
-        case JobSpec::Kind::task: return job.task_name + " " + job.payload;
-        case JobSpec::Kind::argv: break;
+        case JobSpec::Kind::shell:
+            return job.shell_line;
+        case JobSpec::Kind::task:
+            return job.task_name + " " + job.payload;
+        case JobSpec::Kind::argv:
+            break;
     }
     std::string s;
     for (const auto& a : job.argv) s += (s.empty() ? "" : " ") + a;
@@ -47,7 +50,7 @@ std::string describe(const JobSpec& job) {
 
 // The kernel-facing side of the loop: signal mask, signalfd, epoll and the doorbell.
 class Supervisor::Events {
-public:
+  public:
     Events() {
         sigset_t set;
         sigemptyset(&set);
@@ -56,7 +59,8 @@ public:
         old_pipe_ = signal(SIGPIPE, SIG_IGN);
         signal_fd_ = sys::checked("signalfd", "SIGCHLD SIGINT SIGTERM",
                                   [&] { return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC); });
-        epoll_fd_ = sys::checked("epoll_create1", "supervisor", [] { return epoll_create1(EPOLL_CLOEXEC); });
+        epoll_fd_ = sys::checked("epoll_create1", "supervisor",
+                                 [] { return epoll_create1(EPOLL_CLOEXEC); });
         add(doorbell_.fd(), kDoorbell, EPOLLIN);
         add(signal_fd_, kSignals, EPOLLIN);
     }
@@ -71,7 +75,8 @@ public:
         struct epoll_event ev {};
         ev.events = events;
         ev.data.u64 = tag;
-        sys::checked("epoll_ctl", "add", [&] { return epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev); });
+        sys::checked("epoll_ctl", "add",
+                     [&] { return epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev); });
     }
     // Arms a one-shot interest in fd's readability. False if fd cannot be polled
     // (a regular file: it is always readable).
@@ -100,7 +105,7 @@ public:
     }
     ipc::Doorbell& doorbell() { return doorbell_; }
 
-private:
+  private:
     ipc::Doorbell doorbell_;
     sigset_t old_mask_;
     void (*old_pipe_)(int);
@@ -109,8 +114,8 @@ private:
     bool input_registered_ = false;
 };
 
-Supervisor::Supervisor(SupervisorOptions options, const CommandTemplate& command, InputSource& input,
-                       OutputSink& output)
+Supervisor::Supervisor(SupervisorOptions options, const CommandTemplate& command,
+                       InputSource& input, OutputSink& output)
     : options_(options),
       command_(command),
       input_(input),
@@ -195,7 +200,8 @@ bool Supervisor::dispatch() {
             std::string error;
             auto push = [&](capnp::MessageBuilder& message) {
                 build_job(job, message);
-                return ipc::try_push_message(workers_->job_ring(slot), message, workers_->spill(), &error,
+                return ipc::try_push_message(workers_->job_ring(slot), message, workers_->spill(),
+                                             &error,
                                              /*notify=*/false);
             };
             ipc::PushOutcome outcome;
@@ -226,7 +232,8 @@ bool Supervisor::dispatch() {
     }
     // One wake-up per worker for the whole batch.
     if (progress)
-        for (size_t slot = 0; slot < workers_->slots(); ++slot) workers_->job_ring(slot).notify_consumer();
+        for (size_t slot = 0; slot < workers_->slots(); ++slot)
+            workers_->job_ring(slot).notify_consumer();
     return progress;
 }
 
@@ -247,9 +254,9 @@ bool Supervisor::gather_slot(size_t slot) {
         auto record = last ? ring.try_peek_after(*last) : ring.try_peek();
         if (!record) break;
         JobResult& result = result_scratch_;
-        std::string error = ipc::read_message(*record, workers_->spill(), [&](capnp::MessageReader& reader) {
-            decode_result(reader, result);
-        });
+        std::string error =
+            ipc::read_message(*record, workers_->spill(),
+                              [&](capnp::MessageReader& reader) { decode_result(reader, result); });
         last = record;
         if (++unreleased == kReleaseBatch) {
             ring.release(*last);
@@ -266,13 +273,15 @@ bool Supervisor::gather_slot(size_t slot) {
 void Supervisor::handle_result(size_t slot, const std::string& decode_error, JobResult& result) {
     const QueuedJob* oldest = scheduler_.oldest_in_flight(slot);
     std::string fault;
-    if (!oldest) fault = "sent a result for no job";
+    if (!oldest)
+        fault = "sent a result for no job";
     else if (decode_error.empty() && result.id != 0 && result.id != oldest->seq)
         fault = "sent the result of job " + std::to_string(result.id) + " where job " +
                 std::to_string(oldest->seq) + " was next";
     if (!fault.empty()) {
         // A worker that breaks the protocol is faulty: replace it; its jobs are requeued.
-        std::string line = "ringrun: worker " + std::to_string(slot + 1) + " " + fault + "; replacing it\n";
+        std::string line =
+            "ringrun: worker " + std::to_string(slot + 1) + " " + fault + "; replacing it\n";
         (void)!::write(2, line.data(), line.size());
         faulted_[slot] = true;
         if (workers_->pid(slot) > 0) kill(workers_->pid(slot), SIGKILL);
@@ -281,7 +290,8 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
     if (!decode_error.empty()) {
         result = JobResult{};
         result.status = JobStatus::error;
-        result.error_text = "worker " + std::to_string(slot + 1) + " sent an undecodable result: " + decode_error;
+        result.error_text =
+            "worker " + std::to_string(slot + 1) + " sent an undecodable result: " + decode_error;
     }
     result.id = oldest->seq;
     result.worker_slot = static_cast<uint32_t>(slot);
@@ -295,7 +305,8 @@ void Supervisor::finish_job(const QueuedJob& job, JobResult& result) {
     if (result.status != JobStatus::ok) ++failed_;
     if (output_closed_) return;
     std::string description;
-    if (!result.error_text.empty() || result.status == JobStatus::lost || result.status == JobStatus::signaled)
+    if (!result.error_text.empty() || result.status == JobStatus::lost ||
+        result.status == JobStatus::signaled)
         description = describe(command_.make_job(job.seq, result.worker_slot, job.inputs));
     if (!output_.job_finished(description, command_.is_task(), result)) {
         output_closed_ = true;
@@ -306,8 +317,8 @@ void Supervisor::finish_job(const QueuedJob& job, JobResult& result) {
 void Supervisor::handle_worker_exit(const WorkerExit& exit) {
     const size_t slot = exit.slot;
     if (!stopping_ || exit.wait_status != 0) {
-        std::string line = "ringrun: worker " + std::to_string(slot + 1) + " (pid " + std::to_string(exit.pid) +
-                           ") " + describe_exit(exit.wait_status) + "\n";
+        std::string line = "ringrun: worker " + std::to_string(slot + 1) + " (pid " +
+                           std::to_string(exit.pid) + ") " + describe_exit(exit.wait_status) + "\n";
         (void)!::write(2, line.data(), line.size());
     }
     gather_slot(slot);  // salvage every complete result it left
@@ -352,7 +363,8 @@ void Supervisor::handle_signal(int sig) {
         // First interrupt: start nothing new, let what runs finish.
         stop_signal_ = sig;
         begin_stop();
-        const char* msg = "ringrun: interrupted; waiting for running jobs (interrupt again to kill them)\n";
+        const char* msg =
+            "ringrun: interrupted; waiting for running jobs (interrupt again to kill them)\n";
         (void)!::write(2, msg, std::strlen(msg));
         return;
     }
@@ -373,14 +385,18 @@ bool Supervisor::results_waiting() {
 }
 
 void Supervisor::wait_for_events() {
-    for (size_t slot = 0; slot < workers_->slots(); ++slot) workers_->result_ring(slot).set_consumer_waiting(true);
+    for (size_t slot = 0; slot < workers_->slots(); ++slot)
+        workers_->result_ring(slot).set_consumer_waiting(true);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     struct epoll_event events[8];
     int n = results_waiting() ? 0 : events_->wait(events, 8, kSafetyWakeMs);
-    for (size_t slot = 0; slot < workers_->slots(); ++slot) workers_->result_ring(slot).set_consumer_waiting(false);
+    for (size_t slot = 0; slot < workers_->slots(); ++slot)
+        workers_->result_ring(slot).set_consumer_waiting(false);
     for (int i = 0; i < n; ++i) {
         switch (events[i].data.u64) {
-            case kDoorbell: events_->doorbell().drain(); break;
+            case kDoorbell:
+                events_->doorbell().drain();
+                break;
             case kInput:
                 input_armed_ = false;
                 input_readable_ = true;

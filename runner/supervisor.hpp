@@ -4,8 +4,8 @@
 // It must never block anywhere but in epoll_wait, and never lose a finished job's result.
 #pragma once
 
-#include <kj/array.h>
 #include <capnp/common.h>
+#include <kj/array.h>
 
 #include <cstdint>
 #include <memory>
@@ -32,7 +32,7 @@ inline constexpr int kExitOutputClosed = 141;
 inline constexpr int kExitMaxFailed = 101;
 
 class Supervisor {
-public:
+  public:
     Supervisor(SupervisorOptions options, const CommandTemplate& command, InputSource& input,
                OutputSink& output);
     ~Supervisor();
@@ -46,7 +46,7 @@ public:
     uint64_t jobs_done() const { return done_; }
     uint64_t worker_restarts() const { return restarts_; }
 
-private:
+  private:
     class Events;
     bool read_input();
     bool dispatch();
@@ -70,8 +70,8 @@ private:
     Scheduler scheduler_;
     std::vector<bool> faulted_;  // slots whose worker broke the protocol and is being killed
     std::vector<std::string> input_scratch_;
-    JobSpec job_scratch_;        // reused for every dispatch: keeps its buffers
-    JobResult result_scratch_;   // reused for every result
+    JobSpec job_scratch_;             // reused for every dispatch: keeps its buffers
+    JobResult result_scratch_;        // reused for every result
     kj::Array<capnp::word> scratch_;  // zeroed first segment reused for every job message
     uint64_t next_seq_ = 0;
     uint64_t done_ = 0;

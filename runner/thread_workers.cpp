@@ -18,7 +18,7 @@ struct FreeDeleter {
 };
 
 class ThreadWorkers : public WorkerBackend {
-public:
+  public:
     ThreadWorkers(size_t slots, int doorbell_fd)
         : memory_(allocate(ipc::RingSet::footprint(slots, {}))),
           rings_(memory_.get(), slots, {}, doorbell_fd),
@@ -55,7 +55,7 @@ public:
 
     void kill_all() override {}
 
-private:
+  private:
     static std::unique_ptr<void, FreeDeleter> allocate(size_t bytes) {
         void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
         if (!p) throw std::bad_alloc();

@@ -23,7 +23,7 @@ struct WorkerExit {
 enum class Backend { processes, threads };
 
 class WorkerBackend {
-public:
+  public:
     virtual ~WorkerBackend() = default;
     virtual size_t slots() const = 0;
     virtual ipc::Ring& job_ring(size_t slot) = 0;

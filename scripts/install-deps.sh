@@ -6,7 +6,7 @@ set -eu
 
 packages="g++ cmake ninja-build meson pkg-config capnproto libcapnp-dev \
 libboost-dev libcli11-dev libtomlplusplus-dev libgtest-dev libgmock-dev \
-libbenchmark-dev"
+libbenchmark-dev clang-format"
 if [ "${1:-}" = "--bench" ]; then
     packages="$packages parallel python3 findutils time"
 fi

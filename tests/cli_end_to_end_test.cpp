@@ -19,7 +19,7 @@ using testing::lines_of;
 using testing::ProgramResult;
 
 class CliBothBackends : public ::testing::TestWithParam<const char*> {
-protected:
+  protected:
     ProgramResult ringrun(std::vector<std::string> args, std::string input = {}) {
         std::vector<std::string> argv = {RINGRUN_BINARY, "--backend", GetParam()};
         argv.insert(argv.end(), args.begin(), args.end());
@@ -30,7 +30,8 @@ protected:
 TEST_P(CliBothBackends, RunsEveryInputOnce) {
     auto r = ringrun({"-j4", "echo", "hello", "{}", ":::", "a", "b", "c", "d"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(lines_of(r.out, true), (std::vector<std::string>{"hello a", "hello b", "hello c", "hello d"}));
+    EXPECT_EQ(lines_of(r.out, true),
+              (std::vector<std::string>{"hello a", "hello b", "hello c", "hello d"}));
     EXPECT_EQ(r.err, "");
 }
 
@@ -50,7 +51,8 @@ TEST_P(CliBothBackends, StreamsInputFromStdin) {
 TEST_P(CliBothBackends, StdinLinesBecomeCommandArguments) {
     auto r = ringrun({"-j2", "printf '[%s]\\n'"}, "with space\nplain\n$(touch injected)\n");
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(lines_of(r.out, true), (std::vector<std::string>{"[$(touch injected)]", "[plain]", "[with space]"}));
+    EXPECT_EQ(lines_of(r.out, true),
+              (std::vector<std::string>{"[$(touch injected)]", "[plain]", "[with space]"}));
 }
 
 TEST_P(CliBothBackends, ExitStatusCountsFailedJobs) {
@@ -73,13 +75,15 @@ TEST_P(CliBothBackends, MissingCommandFailsItsJobWithOneLine) {
 }
 
 TEST_P(CliBothBackends, EachJobsOutputIsPrintedWhole) {
-    auto r = ringrun({"-j4", "for i in 1 2 3 4 5 6 7 8; do echo {}-$i; sleep 0.001; done", ":::", "a", "b", "c", "d"});
+    auto r = ringrun({"-j4", "for i in 1 2 3 4 5 6 7 8; do echo {}-$i; sleep 0.001; done",
+                      ":::", "a", "b", "c", "d"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto lines = lines_of(r.out);
     ASSERT_EQ(lines.size(), 32u);
     for (size_t job = 0; job < 4; ++job) {
         std::string prefix = lines[job * 8].substr(0, 2);
-        for (int i = 0; i < 8; ++i) EXPECT_EQ(lines[job * 8 + i], prefix + std::to_string(i + 1)) << r.out;
+        for (int i = 0; i < 8; ++i)
+            EXPECT_EQ(lines[job * 8 + i], prefix + std::to_string(i + 1)) << r.out;
     }
 }
 
@@ -105,7 +109,8 @@ TEST_P(CliBothBackends, NoInputsMeansNoJobs) {
 INSTANTIATE_TEST_SUITE_P(Backends, CliBothBackends, ::testing::Values("processes", "threads"));
 
 std::string script(const std::string& body) {
-    std::string path = std::filesystem::temp_directory_path() / ("ringrun-test-" + std::to_string(getpid()) + ".sh");
+    std::string path = std::filesystem::temp_directory_path() /
+                       ("ringrun-test-" + std::to_string(getpid()) + ".sh");
     std::ofstream(path) << "#!/bin/sh\n" << body;
     std::filesystem::permissions(path, std::filesystem::perms::owner_all);
     return path;
@@ -117,8 +122,10 @@ TEST(CliProcesses, JobsRunInWorkerProcessesThatAreChildrenOfTheSupervisor) {
     std::string path = script(
         "w=$PPID\n"
         "s=$(sed 's/.*) //' /proc/$w/stat | cut -d' ' -f2)\n"
-        "echo \"$w $s $(tr '\\0' ' ' < /proc/$w/cmdline | sed 's/ *$//')|$(ls /dev/shm | grep \"^ringrun\\.$s\\.\")\"\n");
-    auto r = testing::run_program({RINGRUN_BINARY, "-j2", path, ":::", "1", "2", "3", "4", "5", "6", "7", "8"});
+        "echo \"$w $s $(tr '\\0' ' ' < /proc/$w/cmdline | sed 's/ *$//')|$(ls /dev/shm | grep "
+        "\"^ringrun\\.$s\\.\")\"\n");
+    auto r = testing::run_program(
+        {RINGRUN_BINARY, "-j2", path, ":::", "1", "2", "3", "4", "5", "6", "7", "8"});
     std::filesystem::remove(path);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::set<std::string> workers, supervisors, segments;
@@ -138,15 +145,18 @@ TEST(CliProcesses, JobsRunInWorkerProcessesThatAreChildrenOfTheSupervisor) {
     EXPECT_EQ(supervisors.size(), 1u) << r.out;
     ASSERT_EQ(segments.size(), 1u) << r.out;
     ASSERT_FALSE(segments.begin()->empty()) << "no shared segment seen during the run";
-    EXPECT_FALSE(std::filesystem::exists("/dev/shm/" + *segments.begin())) << "segment left after exit";
+    EXPECT_FALSE(std::filesystem::exists("/dev/shm/" + *segments.begin()))
+        << "segment left after exit";
 }
 
 TEST(CliThreads, JobsRunAsChildrenOfTheRunnerItself) {
     std::string path = script("tr '\\0' ' ' < /proc/$PPID/cmdline\necho\n");
-    auto r = testing::run_program({RINGRUN_BINARY, "--backend", "threads", "-j2", path, ":::", "1", "2"});
+    auto r = testing::run_program(
+        {RINGRUN_BINARY, "--backend", "threads", "-j2", path, ":::", "1", "2"});
     std::filesystem::remove(path);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    for (const auto& line : lines_of(r.out)) EXPECT_NE(line.find("--backend threads"), std::string::npos) << line;
+    for (const auto& line : lines_of(r.out))
+        EXPECT_NE(line.find("--backend threads"), std::string::npos) << line;
 }
 
 TEST(CliUsage, BadCommandLinesExit255WithOneLine) {
@@ -174,9 +184,11 @@ TEST(CliUsage, VersionAndHelp) {
 
 TEST(CliProcesses, WorkerKilledMidRunIsReplacedAndItsJobRetried) {
     // The job kills its own worker the first time it runs; the retry succeeds.
-    std::string marker = std::filesystem::temp_directory_path() / ("ringrun-kill-" + std::to_string(getpid()));
+    std::string marker =
+        std::filesystem::temp_directory_path() / ("ringrun-kill-" + std::to_string(getpid()));
     std::filesystem::remove(marker);
-    std::string path = script("if [ ! -e " + marker + " ]; then touch " + marker + "; kill -9 $PPID; sleep 5; fi\necho done $1\n");
+    std::string path = script("if [ ! -e " + marker + " ]; then touch " + marker +
+                              "; kill -9 $PPID; sleep 5; fi\necho done $1\n");
     auto r = testing::run_program({RINGRUN_BINARY, "-j2", path, ":::", "a", "b", "c"});
     std::filesystem::remove(path);
     std::filesystem::remove(marker);

@@ -2,10 +2,9 @@
 // field; a message larger than the ring travels through a spill file; garbage in a record
 // (bad framing, bad pointers, bad flags, a spill path outside the run) is a decode error
 // value and never a crash.
+#include <capnp/message.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-
-#include <capnp/message.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -27,15 +26,16 @@ struct Fixture : ::testing::Test {
     std::string read_job(JobSpec& job) {
         auto slot = ring.try_peek();
         if (!slot) return "no record";
-        std::string error = ipc::read_message(*slot, spill, [&](capnp::MessageReader& r) { decode_job(r, job); });
+        std::string error =
+            ipc::read_message(*slot, spill, [&](capnp::MessageReader& r) { decode_job(r, job); });
         ring.release(*slot);
         return error;
     }
     std::string read_result(JobResult& result) {
         auto slot = ring.try_peek();
         if (!slot) return "no record";
-        std::string error =
-            ipc::read_message(*slot, spill, [&](capnp::MessageReader& r) { decode_result(r, result); });
+        std::string error = ipc::read_message(
+            *slot, spill, [&](capnp::MessageReader& r) { decode_result(r, result); });
         ring.release(*slot);
         return error;
     }
@@ -71,7 +71,8 @@ TEST_F(Fixture, JobRoundTripsEveryKind) {
         capnp::MallocMessageBuilder message;
         build_job(*job, message);
         ipc::SpillDirectory spill_writer(dir.path());
-        ASSERT_EQ(ipc::try_push_message(ring, message, spill_writer, nullptr), ipc::PushOutcome::pushed);
+        ASSERT_EQ(ipc::try_push_message(ring, message, spill_writer, nullptr),
+                  ipc::PushOutcome::pushed);
         JobSpec got;
         ASSERT_EQ(read_job(got), "");
         EXPECT_EQ(got.id, job->id);

@@ -23,11 +23,14 @@ namespace {
 using ringrun::testing::ChildGuard;
 using ringrun::testing::poll_until;
 
-uint64_t mix(uint64_t h, uint64_t v) { return (h ^ v) * 0x100000001b3ULL; }
+uint64_t mix(uint64_t h, uint64_t v) {
+    return (h ^ v) * 0x100000001b3ULL;
+}
 
 TEST(RingAcrossProcesses, MillionRecordsArriveInOrderAndIntact) {
     constexpr uint64_t kRecords = 1'000'000;
-    SharedSegment segment = SharedSegment::create_for_run(RingSet::footprint(1, {64 * 1024, 64 * 1024}));
+    SharedSegment segment =
+        SharedSegment::create_for_run(RingSet::footprint(1, {64 * 1024, 64 * 1024}));
     RingSet rings(segment.base(), 1, {64 * 1024, 64 * 1024}, -1);
     Ring ring = rings.job_ring(0);
     // The child produces; the parent consumes and checks.
@@ -36,7 +39,8 @@ TEST(RingAcrossProcesses, MillionRecordsArriveInOrderAndIntact) {
             size_t size = 8 + (i * 13) % 120;
             auto slot = ring.reserve_wait(size, std::chrono::seconds(10));
             if (!slot) return 1;
-            for (size_t b = 0; b < size; ++b) reinterpret_cast<uint8_t*>(slot->data)[b] = static_cast<uint8_t>(i + b);
+            for (size_t b = 0; b < size; ++b)
+                reinterpret_cast<uint8_t*>(slot->data)[b] = static_cast<uint8_t>(i + b);
             std::memcpy(slot->data, &i, sizeof i);
             ring.commit(*slot);
         }
@@ -53,8 +57,10 @@ TEST(RingAcrossProcesses, MillionRecordsArriveInOrderAndIntact) {
         std::memcpy(&seq, slot.data, sizeof seq);
         ASSERT_EQ(seq, received);
         ASSERT_EQ(slot.size, 8 + (seq * 13) % 120);
-        for (size_t b = 8; b < slot.size; ++b) hash = mix(hash, reinterpret_cast<const uint8_t*>(slot.data)[b]);
-        for (size_t b = 8; b < slot.size; ++b) expected_hash = mix(expected_hash, static_cast<uint8_t>(seq + b));
+        for (size_t b = 8; b < slot.size; ++b)
+            hash = mix(hash, reinterpret_cast<const uint8_t*>(slot.data)[b]);
+        for (size_t b = 8; b < slot.size; ++b)
+            expected_hash = mix(expected_hash, static_cast<uint8_t>(seq + b));
         ring.release(slot);
         ++received;
     }
@@ -68,7 +74,8 @@ TEST(RingAcrossProcesses, ChildKilledHoldingMutexIsRepairedWithinOneSecond) {
     SharedSegment segment = SharedSegment::create_for_run(RingSet::footprint(1, {4096, 4096}) + 64);
     RingSet rings(segment.base(), 1, {4096, 4096}, -1);
     Ring ring = rings.job_ring(0);
-    auto* locked = static_cast<std::atomic<int>*>(segment.base()) + segment.size() / sizeof(std::atomic<int>) - 1;
+    auto* locked = static_cast<std::atomic<int>*>(segment.base()) +
+                   segment.size() / sizeof(std::atomic<int>) - 1;
     locked->store(0);
     // Put a committed record in first, so the repair must keep it.
     auto slot = ring.try_reserve(5);
@@ -146,8 +153,8 @@ TEST(SharedSegment, StaleSegmentOfDeadRunIsRemoved) {
     waitpid(dead, nullptr, 0);
     std::string name = std::string(kSegmentPrefix) + std::to_string(dead) + ".deadbeef";
     {
-        boost::interprocess::shared_memory_object shm(boost::interprocess::create_only, name.c_str(),
-                                                      boost::interprocess::read_write);
+        boost::interprocess::shared_memory_object shm(
+            boost::interprocess::create_only, name.c_str(), boost::interprocess::read_write);
         shm.truncate(4096);
     }
     SharedSegment live = SharedSegment::create_for_run(4096);

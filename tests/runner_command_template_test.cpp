@@ -11,7 +11,8 @@
 namespace ringrun {
 namespace {
 
-JobSpec make(const std::vector<std::string>& words, const std::string& input, uint64_t seq = 1, uint32_t slot = 0) {
+JobSpec make(const std::vector<std::string>& words, const std::string& input, uint64_t seq = 1,
+             uint32_t slot = 0) {
     return CommandTemplate::for_command(words).make_job(seq, slot, {input});
 }
 
@@ -22,9 +23,11 @@ TEST(CommandTemplate, AppendsInputWhenNoReplacementString) {
 }
 
 TEST(CommandTemplate, ReplacementStringsMatchGnuParallel) {
-    JobSpec job = make({"echo", "{}", "{.}", "{/}", "{//}", "{/.}", "{#}", "{%}"}, "dir.d/sub/file.tar.gz", 12, 2);
-    EXPECT_EQ(job.argv, (std::vector<std::string>{"echo", "dir.d/sub/file.tar.gz", "dir.d/sub/file.tar",
-                                                  "file.tar.gz", "dir.d/sub", "file.tar", "12", "3"}));
+    JobSpec job = make({"echo", "{}", "{.}", "{/}", "{//}", "{/.}", "{#}", "{%}"},
+                       "dir.d/sub/file.tar.gz", 12, 2);
+    EXPECT_EQ(job.argv,
+              (std::vector<std::string>{"echo", "dir.d/sub/file.tar.gz", "dir.d/sub/file.tar",
+                                        "file.tar.gz", "dir.d/sub", "file.tar", "12", "3"}));
     JobSpec plain = make({"echo", "{.}", "{//}", "{/.}"}, "noext");
     EXPECT_EQ(plain.argv, (std::vector<std::string>{"echo", "noext", ".", "noext"}));
     JobSpec hidden = make({"echo", "{.}"}, "dir/.hidden");
@@ -64,8 +67,20 @@ TEST(ShellQuote, LeavesPlainWordsAlone) {
 
 TEST(ShellQuote, NoInputCanInjectShellSyntax) {
     const std::string hostile[] = {
-        "; rm -rf x",  "$(touch pwned)", "`touch pwned`", "a'b\"c", "line1\nline2",
-        "\xff\xfe non-utf8 \x80", "*", "~", "a && b || c", "$HOME", "\\", "'", "{}", " lead and trail ",
+        "; rm -rf x",
+        "$(touch pwned)",
+        "`touch pwned`",
+        "a'b\"c",
+        "line1\nline2",
+        "\xff\xfe non-utf8 \x80",
+        "*",
+        "~",
+        "a && b || c",
+        "$HOME",
+        "\\",
+        "'",
+        "{}",
+        " lead and trail ",
     };
     for (const auto& input : hostile) {
         JobSpec job = make({"printf '%s' {}"}, input);
@@ -101,8 +116,10 @@ TEST(InputSources, LineStreamSplitsLinesAndKeepsLastUnterminatedLine) {
     LineStream stream(fds[0]);
     std::vector<std::string> inputs, seen;
     while (!stream.exhausted()) {
-        if (stream.next(inputs)) seen.push_back(inputs[0]);
-        else stream.fill();
+        if (stream.next(inputs))
+            seen.push_back(inputs[0]);
+        else
+            stream.fill();
     }
     close(fds[0]);
     EXPECT_EQ(seen, (std::vector<std::string>{"one", "", "two", "three"}));

@@ -92,7 +92,8 @@ TEST(CommandExecutor, RunsInItsOwnProcessGroup) {
 }
 
 TEST(CommandExecutor, TimeoutKillsWholeProcessGroup) {
-    std::string marker = std::filesystem::temp_directory_path() / ("ringrun-timeout-" + std::to_string(getpid()));
+    std::string marker =
+        std::filesystem::temp_directory_path() / ("ringrun-timeout-" + std::to_string(getpid()));
     JobSpec job = shell("sleep 30 & echo $! > " + marker + "; wait");
     job.timeout_ms = 100;
     JobResult r = run_command(job, 0);
@@ -102,7 +103,8 @@ TEST(CommandExecutor, TimeoutKillsWholeProcessGroup) {
     in >> background;
     ASSERT_GT(background, 0);
     // The background sleep was in the command's group: it must be gone too.
-    EXPECT_TRUE(testing::poll_until([&] { return kill(background, 0) != 0; }, std::chrono::seconds(5)));
+    EXPECT_TRUE(
+        testing::poll_until([&] { return kill(background, 0) != 0; }, std::chrono::seconds(5)));
     std::filesystem::remove(marker);
 }
 
@@ -118,7 +120,8 @@ TEST(CommandExecutor, TimeoutEscalatesToKillWhenTermIsIgnored) {
 
 TEST(CommandExecutor, DoesNotWaitForBackgroundGrandchildHoldingPipes) {
     auto start = std::chrono::steady_clock::now();
-    JobResult r = run_command(shell("echo started; (sleep 20 >/dev/null 2>&1 &); (sleep 20 &); exit 0"), 0);
+    JobResult r =
+        run_command(shell("echo started; (sleep 20 >/dev/null 2>&1 &); (sleep 20 &); exit 0"), 0);
     EXPECT_EQ(r.status, JobStatus::ok);
     EXPECT_EQ(r.out, "started\n");
     // No timing assertion on speed: only that it did not wait out the 20 s grandchild.

@@ -58,7 +58,8 @@ TEST(Tasks, CrashRaisesSegfault) {
 TEST(TaskRegistry, RefusesDuplicateNames) {
     TaskRegistry registry;
     registry.add("x", [](std::string_view) { return TaskOutcome{}; });
-    EXPECT_THROW(registry.add("x", [](std::string_view) { return TaskOutcome{}; }), std::invalid_argument);
+    EXPECT_THROW(registry.add("x", [](std::string_view) { return TaskOutcome{}; }),
+                 std::invalid_argument);
     EXPECT_NE(registry.find("x"), nullptr);
     EXPECT_EQ(registry.find("y"), nullptr);
 }

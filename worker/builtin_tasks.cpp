@@ -14,7 +14,8 @@ namespace ringrun {
 namespace {
 
 bool parse_count(std::string_view payload, long long& out) {
-    while (!payload.empty() && (payload.back() == '\n' || payload.back() == ' ')) payload.remove_suffix(1);
+    while (!payload.empty() && (payload.back() == '\n' || payload.back() == ' '))
+        payload.remove_suffix(1);
     if (payload.empty()) {
         out = 0;
         return true;
@@ -24,12 +25,19 @@ bool parse_count(std::string_view payload, long long& out) {
 }
 
 TaskOutcome not_a_count(std::string_view task, std::string_view payload) {
-    return {false, {}, std::string(task) + ": payload '" + std::string(payload) + "' is not a non-negative integer"};
+    return {false,
+            {},
+            std::string(task) + ": payload '" + std::string(payload) +
+                "' is not a non-negative integer"};
 }
 
-TaskOutcome noop(std::string_view) { return {}; }
+TaskOutcome noop(std::string_view) {
+    return {};
+}
 
-TaskOutcome echo(std::string_view payload) { return {true, std::string(payload), {}}; }
+TaskOutcome echo(std::string_view payload) {
+    return {true, std::string(payload), {}};
+}
 
 TaskOutcome spin(std::string_view payload) {
     long long micros;

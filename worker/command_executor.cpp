@@ -5,9 +5,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,7 +93,8 @@ std::string resolve_program(const std::string& name) {
         std::string dir(dirs.substr(0, colon));
         std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
         struct stat st;
-        if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(candidate.c_str(), X_OK) == 0)
+        if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+            access(candidate.c_str(), X_OK) == 0)
             found = candidate;
         if (colon == std::string_view::npos) break;
         dirs.remove_prefix(colon + 1);
@@ -103,10 +104,12 @@ std::string resolve_program(const std::string& name) {
     return found;
 }
 
-int64_t micros(const struct timeval& tv) { return int64_t{tv.tv_sec} * 1'000'000 + tv.tv_usec; }
+int64_t micros(const struct timeval& tv) {
+    return int64_t{tv.tv_sec} * 1'000'000 + tv.tv_usec;
+}
 
 class SpawnSetup {
-public:
+  public:
     SpawnSetup(const JobSpec& job, int out_fd, int err_fd) {
         posix_spawn_file_actions_init(&actions_);
         posix_spawnattr_init(&attr_);
@@ -123,8 +126,8 @@ public:
         posix_spawnattr_setsigmask(&attr_, &none);
         posix_spawnattr_setsigdefault(&attr_, &defaults);
         posix_spawnattr_setpgroup(&attr_, 0);  // its own process group: timeouts kill it whole
-        posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                             POSIX_SPAWN_SETSIGDEF);
+        posix_spawnattr_setflags(
+            &attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     }
     ~SpawnSetup() {
         posix_spawn_file_actions_destroy(&actions_);
@@ -133,17 +136,19 @@ public:
     const posix_spawn_file_actions_t* actions() const { return &actions_; }
     const posix_spawnattr_t* attr() const { return &attr_; }
 
-private:
+  private:
     posix_spawn_file_actions_t actions_;
     posix_spawnattr_t attr_;
 };
 
-void describe_spawn_failure(const JobSpec& job, const std::string& program, int error, JobResult& r) {
+void describe_spawn_failure(const JobSpec& job, const std::string& program, int error,
+                            JobResult& r) {
     r.status = JobStatus::error;
     struct stat st;
     if (!job.cwd.empty() && (stat(job.cwd.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
         r.exit_code = 126;
-        r.error_text = "cannot change to directory '" + job.cwd + "': " + std::strerror(errno ? errno : ENOTDIR);
+        r.error_text = "cannot change to directory '" + job.cwd +
+                       "': " + std::strerror(errno ? errno : ENOTDIR);
     } else if (error == ENOENT) {
         r.exit_code = 127;
         r.error_text = program + ": command not found";
@@ -163,8 +168,10 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
     r.start_ns = realtime_ns();
 
     std::vector<std::string> args;
-    if (job.kind == JobSpec::Kind::shell) args = {"/bin/sh", "-c", job.shell_line};
-    else args = job.argv;
+    if (job.kind == JobSpec::Kind::shell)
+        args = {"/bin/sh", "-c", job.shell_line};
+    else
+        args = job.argv;
     if (args.empty() || args[0].empty()) {
         r.status = JobStatus::error;
         r.exit_code = 127;
@@ -194,7 +201,8 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
             rc = posix_spawn(&pid, argv[0], setup.actions(), setup.attr(), argv.data(), env);
         } else {
             std::string program = resolve_program(args[0]);
-            rc = posix_spawnp(&pid, program.c_str(), setup.actions(), setup.attr(), argv.data(), env);
+            rc = posix_spawnp(&pid, program.c_str(), setup.actions(), setup.attr(), argv.data(),
+                              env);
         }
     }
     out.close_write();
@@ -205,9 +213,11 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
         return r;
     }
 
-    int pidfd = sys::checked("pidfd_open", args[0], [&] { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); });
+    int pidfd = sys::checked("pidfd_open", args[0],
+                             [&] { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); });
     const auto started = Clock::now();
-    auto deadline = job.timeout_ms ? started + std::chrono::milliseconds(job.timeout_ms) : Clock::time_point::max();
+    auto deadline = job.timeout_ms ? started + std::chrono::milliseconds(job.timeout_ms)
+                                   : Clock::time_point::max();
     bool term_sent = false, kill_sent = false, exited = false;
     while (!exited) {
         struct pollfd fds[3];
@@ -217,16 +227,20 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
         if (err.read_end >= 0) fds[n++] = {err.read_end, POLLIN, 0};
         int wait_ms = -1;
         if (deadline != Clock::time_point::max()) {
-            auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+            auto left =
+                std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
             wait_ms = static_cast<int>(std::max<long long>(left, 0));
         }
         int ready = sys::retry_eintr([&] { return ::poll(fds, n, wait_ms); });
         if (ready < 0) throw sys::SystemError("poll", args[0], errno);
         for (nfds_t i = 0; i < n; ++i) {
             if (!fds[i].revents) continue;
-            if (fds[i].fd == pidfd) exited = true;
-            else if (fds[i].fd == out.read_end) read_available(out, r.out);
-            else if (fds[i].fd == err.read_end) read_available(err, r.err);
+            if (fds[i].fd == pidfd)
+                exited = true;
+            else if (fds[i].fd == out.read_end)
+                read_available(out, r.out);
+            else if (fds[i].fd == err.read_end)
+                read_available(err, r.err);
         }
         if (!exited && Clock::now() >= deadline) {
             if (!term_sent) {

@@ -20,20 +20,30 @@ void assign(std::string& to, capnp::Data::Reader data) {
     to.assign(reinterpret_cast<const char*>(data.begin()), data.size());
 }
 
-void assign(std::string& to, capnp::Text::Reader text) { to.assign(text.begin(), text.size()); }
+void assign(std::string& to, capnp::Text::Reader text) {
+    to.assign(text.begin(), text.size());
+}
 
-size_t words_for(size_t bytes) { return bytes / 8 + 2; }
+size_t words_for(size_t bytes) {
+    return bytes / 8 + 2;
+}
 
 }  // namespace
 
 const char* status_name(JobStatus status) {
     switch (status) {
-        case JobStatus::ok: return "ok";
-        case JobStatus::failed: return "failed";
-        case JobStatus::signaled: return "signaled";
-        case JobStatus::timeout: return "timeout";
-        case JobStatus::lost: return "lost";
-        case JobStatus::error: return "error";
+        case JobStatus::ok:
+            return "ok";
+        case JobStatus::failed:
+            return "failed";
+        case JobStatus::signaled:
+            return "signaled";
+        case JobStatus::timeout:
+            return "timeout";
+        case JobStatus::lost:
+            return "lost";
+        case JobStatus::error:
+            return "error";
     }
     return "unknown";
 }
@@ -48,7 +58,8 @@ size_t estimated_words(const JobSpec& job) {
     size_t words = 32 + words_for(job.shell_line.size()) + words_for(job.task_name.size()) +
                    words_for(job.payload.size()) + words_for(job.cwd.size());
     for (const auto& arg : job.argv) words += 1 + words_for(arg.size());
-    for (const auto& [name, value] : job.env) words += 3 + words_for(name.size()) + words_for(value.size());
+    for (const auto& [name, value] : job.env)
+        words += 3 + words_for(name.size()) + words_for(value.size());
     return words;
 }
 
@@ -83,7 +94,8 @@ void build_job(const JobSpec& job, capnp::MessageBuilder& message) {
         auto env = b.initEnv(static_cast<unsigned>(job.env.size()));
         for (unsigned i = 0; i < job.env.size(); ++i) {
             env[i].setName(capnp::Text::Reader(job.env[i].first.data(), job.env[i].first.size()));
-            env[i].setValue(capnp::Text::Reader(job.env[i].second.data(), job.env[i].second.size()));
+            env[i].setValue(
+                capnp::Text::Reader(job.env[i].second.data(), job.env[i].second.size()));
         }
     }
     if (!job.cwd.empty()) b.setCwd(capnp::Text::Reader(job.cwd.data(), job.cwd.size()));
@@ -98,11 +110,11 @@ void decode_job(capnp::MessageReader& message, JobSpec& job) {
     switch (what.which()) {
         case schema::Job::What::ARGV:
             job.kind = JobSpec::Kind::argv;
-        {
-            auto argv = what.getArgv();
-            job.argv.resize(argv.size());
-            for (unsigned i = 0; i < argv.size(); ++i) assign(job.argv[i], argv[i]);
-        }
+            {
+                auto argv = what.getArgv();
+                job.argv.resize(argv.size());
+                for (unsigned i = 0; i < argv.size(); ++i) assign(job.argv[i], argv[i]);
+            }
             break;
         case schema::Job::What::SHELL:
             job.kind = JobSpec::Kind::shell;
@@ -151,7 +163,8 @@ void decode_result(capnp::MessageReader& message, JobResult& result) {
     result.attempt = r.getAttempt();
     result.worker_slot = r.getWorkerSlot();
     auto status = static_cast<unsigned>(r.getStatus());
-    if (status > static_cast<unsigned>(JobStatus::error)) throw std::runtime_error("result has an unknown status");
+    if (status > static_cast<unsigned>(JobStatus::error))
+        throw std::runtime_error("result has an unknown status");
     result.status = static_cast<JobStatus>(status);
     result.exit_code = r.getExitCode();
     result.signal = r.getSignal();

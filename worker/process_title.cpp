@@ -25,8 +25,10 @@ void init_process_title(int argc, char** argv) {
     while (environ[env_count]) ++env_count;
     bool env_contiguous = true;
     for (size_t i = 0; i < env_count && env_contiguous; ++i) {
-        if (environ[i] == end) end = environ[i] + std::strlen(environ[i]) + 1;
-        else env_contiguous = false;
+        if (environ[i] == end)
+            end = environ[i] + std::strlen(environ[i]) + 1;
+        else
+            env_contiguous = false;
     }
     if (env_contiguous && env_count > 0) {
         // The environment strings follow argv: move them so the title can use their space.

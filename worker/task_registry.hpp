@@ -18,12 +18,12 @@ struct TaskOutcome {
 using TaskFunction = TaskOutcome (*)(std::string_view payload);
 
 class TaskRegistry {
-public:
+  public:
     // Throws std::invalid_argument for a name registered twice.
     void add(std::string name, TaskFunction function);
     TaskFunction find(std::string_view name) const;
 
-private:
+  private:
     struct Hash {
         using is_transparent = void;
         size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

@@ -54,8 +54,7 @@ void push_result(WorkerContext& context, const JobResult& result, kj::Array<capn
         build_result(result, message);
         std::string error;
         while (ipc::push_message_wait(context.result_ring, message, context.spill, kIdleWait,
-                                      context.idle_spin, &error) ==
-               ipc::PushOutcome::ring_full) {
+                                      context.idle_spin, &error) == ipc::PushOutcome::ring_full) {
         }
         return error;
     };
@@ -101,8 +100,8 @@ void run_worker_loop(WorkerContext& context) {
         unreleased = 0;
     };
     for (;;) {
-        std::optional<ipc::ReadSlot> record = held ? context.job_ring.try_peek_after(*held)
-                                                   : context.job_ring.try_peek();
+        std::optional<ipc::ReadSlot> record =
+            held ? context.job_ring.try_peek_after(*held) : context.job_ring.try_peek();
         if (!record) {
             release_held();
             ipc::ReadSlot waited;
@@ -111,11 +110,11 @@ void run_worker_loop(WorkerContext& context) {
             if (outcome == ipc::WaitOutcome::timed_out) continue;
             record = waited;
         }
-        std::string error = ipc::read_message(*record, context.spill, [&](capnp::MessageReader& reader) {
-            decode_job(reader, job);
-        });
+        std::string error = ipc::read_message(
+            *record, context.spill, [&](capnp::MessageReader& reader) { decode_job(reader, job); });
         held = record;
-        if (++unreleased == kReleaseBatch || !error.empty() || job.kind != JobSpec::Kind::task) release_held();
+        if (++unreleased == kReleaseBatch || !error.empty() || job.kind != JobSpec::Kind::task)
+            release_held();
         if (!error.empty()) {
             JobResult bad;
             bad.worker_slot = context.slot;

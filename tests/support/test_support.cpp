@@ -97,13 +97,15 @@ ProgramResult run_program(const ProgramRun& run) {
         for (int i = 0; i < 2; ++i)
             if (fds[i] >= 0) p[n++] = {fds[i], POLLIN, 0};
         if (in_fd >= 0) p[n++] = {in_fd, POLLOUT, 0};
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             result.timed_out = true;
             kill(pid, SIGKILL);
             break;
         }
-        if (poll(p, static_cast<nfds_t>(n), static_cast<int>(left.count())) < 0 && errno != EINTR) break;
+        if (poll(p, static_cast<nfds_t>(n), static_cast<int>(left.count())) < 0 && errno != EINTR)
+            break;
         for (int k = 0; k < n; ++k) {
             if (!p[k].revents) continue;
             if (p[k].fd == in_fd) {
@@ -119,7 +121,8 @@ ProgramResult run_program(const ProgramRun& run) {
                 if (p[k].fd != fds[i]) continue;
                 char buf[65536];
                 ssize_t r = read(fds[i], buf, sizeof buf);
-                if (r > 0) sinks[i]->append(buf, static_cast<size_t>(r));
+                if (r > 0)
+                    sinks[i]->append(buf, static_cast<size_t>(r));
                 else {
                     close(fds[i]);
                     fds[i] = -1;
@@ -132,8 +135,10 @@ ProgramResult run_program(const ProgramRun& run) {
     if (in_fd >= 0) close(in_fd);
     int status = 0;
     waitpid(pid, &status, 0);
-    if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-    else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
+    if (WIFEXITED(status))
+        result.exit_code = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        result.exit_code = 128 + WTERMSIG(status);
     return result;
 }
 

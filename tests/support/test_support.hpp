@@ -14,7 +14,7 @@ namespace ringrun::testing {
 
 // A forked child running fn; SIGKILLed and reaped when the guard goes out of scope.
 class ChildGuard {
-public:
+  public:
     explicit ChildGuard(const std::function<int()>& fn);
     ~ChildGuard();
     ChildGuard(const ChildGuard&) = delete;
@@ -23,7 +23,7 @@ public:
     // Waits up to timeout for the child to exit; returns its wait status, or -1.
     int wait_exit(std::chrono::milliseconds timeout);
 
-private:
+  private:
     pid_t pid_ = -1;
 };
 
@@ -39,9 +39,9 @@ struct ProgramResult {
 
 struct ProgramRun {
     std::vector<std::string> argv;
-    std::string input;                       // written to its stdin, then closed
+    std::string input;                         // written to its stdin, then closed
     std::chrono::milliseconds timeout{60000};  // then SIGKILLed and reported as timed_out
-    std::vector<std::string> env;            // extra NAME=VALUE entries
+    std::vector<std::string> env;              // extra NAME=VALUE entries
 };
 
 ProgramResult run_program(const ProgramRun& run);

@@ -14,7 +14,7 @@
 namespace {
 
 class Watchdog : public ::testing::EmptyTestEventListener {
-public:
+  public:
     explicit Watchdog(std::chrono::seconds limit) : limit_(limit), thread_([this] { watch(); }) {}
     ~Watchdog() override {
         {
@@ -37,7 +37,7 @@ public:
         changed_.notify_all();
     }
 
-private:
+  private:
     void watch() {
         std::unique_lock lock(mutex_);
         while (!quit_) {
@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
     ::testing::InitGoogleTest(&argc, argv);
     long seconds = 120;
     if (const char* s = std::getenv("RINGRUN_TEST_WATCHDOG_SECONDS")) seconds = std::atol(s);
-    ::testing::UnitTest::GetInstance()->listeners().Append(new Watchdog(std::chrono::seconds(seconds)));
+    ::testing::UnitTest::GetInstance()->listeners().Append(
+        new Watchdog(std::chrono::seconds(seconds)));
     return RUN_ALL_TESTS();
 }
