@@ -65,14 +65,17 @@ CliOutcome parse_command_line(int argc, char** argv) {
     app.prefix_command();
     app.set_version_flag("--version", std::string("ringrun ") + kVersion);
     std::string jobs_text;
-    app.add_option("-j,--jobs", jobs_text, "Number of workers (default: one per CPU core)");
+    app.add_option("-j,--jobs", jobs_text, "Number of workers (default: one per CPU core)")
+        ->type_name("N");
     std::string backend = "processes";
     app.add_option("--backend", backend, "processes (default: crash-isolated) or threads")
+        ->type_name("NAME")
         ->check(CLI::IsMember({"processes", "threads"}));
     std::string task;
     app.add_option("--task", task,
                    "Run the named in-process task with each input as its payload "
-                   "(built in: noop, echo, spin, sleep, crash)");
+                   "(built in: noop, echo, spin, sleep, crash)")
+        ->type_name("NAME");
     app.footer(
         "Exit status: 0 if every job succeeded; 1-100 the number of failed jobs; 101 more\n"
         "than 100 failed; 130/143 interrupted by SIGINT/SIGTERM; 141 stdout closed;\n"
