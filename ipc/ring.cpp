@@ -165,6 +165,10 @@ void Ring::commit(const WriteSlot& slot, uint16_t flags, bool notify) {
 void Ring::notify_data() {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (control_->consumer_waiting.load(std::memory_order_relaxed) == 0) return;
+    wake_consumer();
+}
+
+void Ring::wake_consumer() {
     control_->data_seq.fetch_add(1, std::memory_order_release);
     if (control_->doorbell_fd >= 0) {
         uint64_t one = 1;
@@ -184,18 +188,24 @@ void Ring::notify_space() {
 
 void Ring::close() {
     control_->closed.store(1, std::memory_order_release);
-    control_->data_seq.fetch_add(1, std::memory_order_release);
-    if (control_->doorbell_fd >= 0) {
-        uint64_t one = 1;
-        (void)sys::retry_eintr([&] { return ::write(control_->doorbell_fd, &one, sizeof one); });
-    } else {
-        futex_wake_all(control_->data_seq);
-    }
+    wake_consumer();
 }
 
 bool Ring::empty() const {
     uint64_t w = control_->write_pos.load(std::memory_order_acquire);
     return control_->read_pos.load(std::memory_order_acquire) >= w;
+}
+
+// What the consumer finds at pos (below write_pos): a committed record, a pad to step
+// over (pad_bytes set), or a record its producer is still copying (neither).
+std::optional<ReadSlot> Ring::record_at(uint64_t pos, uint64_t& pad_bytes) const {
+    RecordHeader* h = header_at(pos);
+    uint32_t word = h->state_word.load(std::memory_order_acquire);
+    uint32_t state = word & 0xff;
+    pad_bytes = state == kPad ? record_bytes(h->size) : 0;
+    if (state != kCommitted) return std::nullopt;
+    return ReadSlot{reinterpret_cast<const std::byte*>(h + 1), h->size,
+                    static_cast<uint16_t>(word >> 16), pos};
 }
 
 std::optional<ReadSlot> Ring::try_peek() {
@@ -208,15 +218,11 @@ std::optional<ReadSlot> Ring::try_peek() {
         uint64_t w = control_->write_pos.load(std::memory_order_acquire);
         uint64_t r = control_->read_pos.load(std::memory_order_acquire);
         if (r >= w) return std::nullopt;
-        RecordHeader* h = header_at(r);
-        uint32_t word = h->state_word.load(std::memory_order_acquire);
-        uint32_t state = word & 0xff;
-        if (state == kCommitted)
-            return ReadSlot{reinterpret_cast<const std::byte*>(h + 1), h->size,
-                            static_cast<uint16_t>(word >> 16), r};
-        if (state != kPad) return std::nullopt;  // reserved: its producer is still copying
-        lock();
-        control_->read_pos.store(r + record_bytes(h->size), std::memory_order_release);
+        uint64_t pad_bytes;
+        auto slot = record_at(r, pad_bytes);
+        if (slot || pad_bytes == 0) return slot;
+        lock();  // a pad at the head: release it, so its space is free again
+        control_->read_pos.store(r + pad_bytes, std::memory_order_release);
         unlock();
         notify_space();
     }
@@ -227,16 +233,11 @@ std::optional<ReadSlot> Ring::try_peek_after(const ReadSlot& previous) {
     // its lap under us; pads are stepped over without releasing them.
     uint64_t pos = previous.pos + record_bytes(previous.size);
     for (;;) {
-        uint64_t w = control_->write_pos.load(std::memory_order_acquire);
-        if (pos >= w) return std::nullopt;
-        RecordHeader* h = header_at(pos);
-        uint32_t word = h->state_word.load(std::memory_order_acquire);
-        uint32_t state = word & 0xff;
-        if (state == kCommitted)
-            return ReadSlot{reinterpret_cast<const std::byte*>(h + 1), h->size,
-                            static_cast<uint16_t>(word >> 16), pos};
-        if (state != kPad) return std::nullopt;
-        pos += record_bytes(h->size);
+        if (pos >= control_->write_pos.load(std::memory_order_acquire)) return std::nullopt;
+        uint64_t pad_bytes;
+        auto slot = record_at(pos, pad_bytes);
+        if (slot || pad_bytes == 0) return slot;
+        pos += pad_bytes;
     }
 }
 

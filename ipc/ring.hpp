@@ -114,8 +114,10 @@ class Ring {
     void unlock() { control_->mutex.unlock(); }
     void repair_locked();
     void notify_data();
+    void wake_consumer();
     void notify_space();
     RecordHeader* header_at(uint64_t pos) const;
+    std::optional<ReadSlot> record_at(uint64_t pos, uint64_t& pad_bytes) const;
 
     RingControl* control_ = nullptr;
     std::byte* data_ = nullptr;

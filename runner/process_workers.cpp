@@ -95,12 +95,8 @@ class ProcessWorkers : public WorkerBackend {
         signal(SIGINT, SIG_IGN);
         signal(SIGPIPE, SIG_IGN);
         set_process_title("ringrun: worker " + std::to_string(slot + 1));
-        WorkerContext context;
-        context.slot = static_cast<uint32_t>(slot);
-        context.job_ring = rings_.job_ring(slot);
-        context.result_ring = rings_.result_ring(slot);
-        context.spill = ipc::SpillDirectory(run_dir_.path());
-        context.tasks = &task_registry();
+        WorkerContext context(slot, rings_.job_ring(slot), rings_.result_ring(slot),
+                              run_dir_.path());
         try {
             run_worker_loop(context);
         } catch (const std::exception& e) {

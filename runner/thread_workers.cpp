@@ -35,12 +35,8 @@ class ThreadWorkers : public WorkerBackend {
 
     void start(size_t slot) override {
         threads_[slot] = std::thread([this, slot] {
-            WorkerContext context;
-            context.slot = static_cast<uint32_t>(slot);
-            context.job_ring = rings_.job_ring(slot);
-            context.result_ring = rings_.result_ring(slot);
-            context.spill = ipc::SpillDirectory(run_dir_.path());
-            context.tasks = &task_registry();
+            WorkerContext context(slot, rings_.job_ring(slot), rings_.result_ring(slot),
+                                  run_dir_.path());
             run_worker_loop(context);
         });
     }

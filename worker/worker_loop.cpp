@@ -80,6 +80,14 @@ void push_result(WorkerContext& context, const JobResult& result, kj::Array<capn
 
 }  // namespace
 
+WorkerContext::WorkerContext(size_t slot_index, ipc::Ring jobs, ipc::Ring results,
+                             const std::string& spill_directory)
+    : slot(static_cast<uint32_t>(slot_index)),
+      job_ring(jobs),
+      result_ring(results),
+      spill(spill_directory),
+      tasks(&task_registry()) {}
+
 JobResult execute_job(const JobSpec& job, const WorkerContext& context) {
     if (job.kind == JobSpec::Kind::task) return run_task(job, context);
     return run_command(job, context.slot, context.command_limits);

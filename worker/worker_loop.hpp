@@ -14,6 +14,12 @@
 namespace ringrun {
 
 struct WorkerContext {
+    WorkerContext() = default;
+    // A worker on slot, with its ring pair, spilling into spill_directory, calling the
+    // process-wide task registry.
+    WorkerContext(size_t slot, ipc::Ring job_ring, ipc::Ring result_ring,
+                  const std::string& spill_directory);
+
     uint32_t slot = 0;
     ipc::Ring job_ring;
     ipc::Ring result_ring;
