@@ -18,11 +18,6 @@ Doorbell::~Doorbell() {
     ::close(fd_);
 }
 
-void Doorbell::ring() {
-    uint64_t one = 1;
-    (void)sys::retry_eintr([&] { return ::write(fd_, &one, sizeof one); });
-}
-
 void Doorbell::drain() {
     uint64_t count;
     (void)sys::retry_eintr([&] { return ::read(fd_, &count, sizeof count); });

@@ -13,7 +13,6 @@ class Doorbell {
     Doorbell& operator=(const Doorbell&) = delete;
 
     int fd() const { return fd_; }
-    void ring();
     void drain();
 
   private:

@@ -11,6 +11,7 @@
 #include <kj/exception.h>
 
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <string>
 
@@ -32,6 +33,28 @@ class SpillDirectory {
   private:
     std::string path_;
     uint64_t counter_ = 0;
+};
+
+// A zeroed first segment reused by every message a loop builds, so a small message
+// allocates nothing (MallocMessageBuilder re-zeroes what it used); a message estimated
+// to be larger gets a builder whose first segment fits it, so it stays single-segment.
+class MessageScratch {
+  public:
+    explicit MessageScratch(size_t words = 1024) : words_(kj::heapArray<capnp::word>(words)) {
+        std::memset(words_.begin(), 0, words_.size() * sizeof(capnp::word));
+    }
+    template <typename Build>
+    auto build(size_t estimated_words, Build&& build) {
+        if (estimated_words <= words_.size()) {
+            capnp::MallocMessageBuilder message(words_);
+            return build(message);
+        }
+        capnp::MallocMessageBuilder message(static_cast<unsigned>(estimated_words));
+        return build(message);
+    }
+
+  private:
+    kj::Array<capnp::word> words_;
 };
 
 enum class PushOutcome { pushed, ring_full, failed };

@@ -4,7 +4,6 @@
 // re-validates the chain of record headers. Must never trust a header it has not checked.
 #include "ipc/ring.hpp"
 
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <new>
@@ -18,7 +17,8 @@ namespace {
 constexpr uint64_t kRingMagic = 0x52494e4752554e31ULL;  // "RINGRUN1"
 constexpr size_t kControlBytes = (sizeof(RingControl) + 63) / 64 * 64;
 
-enum RecordState : uint32_t { kFree = 0, kReserved = 1, kCommitted = 2, kPad = 3 };
+// A header whose state is none of these (0 before first use) is not a record.
+enum RecordState : uint32_t { kReserved = 1, kCommitted = 2, kPad = 3 };
 
 constexpr uint64_t padded(uint64_t size) {
     return (size + 7) & ~uint64_t{7};
@@ -40,6 +40,26 @@ bool spin_until(Ready ready, std::chrono::nanoseconds budget) {
     }
 }
 
+// Announces a sleeper in waiting, then sleeps on word until ready() holds or the deadline
+// passes. ready() runs after the announcement, so a wake between check and sleep is never
+// lost: the other side bumps word only after it has seen waiting set.
+template <typename Ready>
+bool sleep_until(std::atomic<uint32_t>& word, std::atomic<uint32_t>& waiting,
+                 std::chrono::steady_clock::time_point deadline, Ready ready) {
+    bool done = false;
+    for (;;) {
+        uint32_t seq = word.load(std::memory_order_acquire);
+        waiting.store(1, std::memory_order_seq_cst);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        if ((done = ready())) break;
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) break;
+        futex_wait(word, seq, deadline - now);
+    }
+    waiting.store(0, std::memory_order_relaxed);
+    return done;
+}
+
 }  // namespace
 
 size_t Ring::footprint(size_t capacity) {
@@ -55,12 +75,6 @@ Ring Ring::create(void* mem, size_t capacity, int doorbell_fd) {
     control->doorbell_fd = doorbell_fd;
     control->mutex.init();
     control->magic = kRingMagic;
-    return Ring(control);
-}
-
-Ring Ring::attach(void* mem) {
-    auto* control = static_cast<RingControl*>(mem);
-    if (control->magic != kRingMagic) throw std::runtime_error("ring: bad magic in shared memory");
     return Ring(control);
 }
 
@@ -139,21 +153,10 @@ std::optional<WriteSlot> Ring::reserve_wait(size_t size, std::chrono::nanosecond
                                             std::chrono::nanoseconds spin) {
     std::optional<WriteSlot> slot;
     if (size > max_payload()) return std::nullopt;
-    if (spin_until([&] { return (slot = try_reserve(size)).has_value(); }, spin)) return slot;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        uint32_t seq = control_->space_seq.load(std::memory_order_acquire);
-        control_->producer_waiting.store(1, std::memory_order_seq_cst);
-        std::atomic_thread_fence(std::memory_order_seq_cst);
-        slot = try_reserve(size);
-        if (slot) break;
-        auto now = std::chrono::steady_clock::now();
-        if (now >= deadline) break;
-        futex_wait(
-            control_->space_seq, seq,
-            std::min<std::chrono::nanoseconds>(deadline - now, std::chrono::milliseconds(100)));
-    }
-    control_->producer_waiting.store(0, std::memory_order_relaxed);
+    auto ready = [&] { return (slot = try_reserve(size)).has_value(); };
+    if (spin_until(ready, spin)) return slot;
+    sleep_until(control_->space_seq, control_->producer_waiting,
+                std::chrono::steady_clock::now() + timeout, ready);
     return slot;
 }
 
@@ -244,31 +247,17 @@ std::optional<ReadSlot> Ring::try_peek_after(const ReadSlot& previous) {
 WaitOutcome Ring::wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout,
                             std::chrono::nanoseconds spin) {
     std::optional<ReadSlot> slot;
-    if (spin_until([&] { return (slot = try_peek()).has_value(); }, spin)) {
+    auto ready = [&] { return (slot = try_peek()).has_value(); };
+    if (!spin_until(ready, spin)) {
+        sleep_until(control_->data_seq, control_->consumer_waiting,
+                    std::chrono::steady_clock::now() + timeout,
+                    [&] { return ready() || closed(); });
+    }
+    if (slot) {
         out = *slot;
         return WaitOutcome::record;
     }
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    WaitOutcome outcome = WaitOutcome::timed_out;
-    for (;;) {
-        uint32_t seq = control_->data_seq.load(std::memory_order_acquire);
-        control_->consumer_waiting.store(1, std::memory_order_seq_cst);
-        std::atomic_thread_fence(std::memory_order_seq_cst);
-        if ((slot = try_peek())) {
-            out = *slot;
-            outcome = WaitOutcome::record;
-            break;
-        }
-        if (closed()) {
-            outcome = WaitOutcome::closed;
-            break;
-        }
-        auto now = std::chrono::steady_clock::now();
-        if (now >= deadline) break;
-        futex_wait(control_->data_seq, seq, deadline - now);
-    }
-    control_->consumer_waiting.store(0, std::memory_order_relaxed);
-    return outcome;
+    return closed() ? WaitOutcome::closed : WaitOutcome::timed_out;
 }
 
 void Ring::release(const ReadSlot& slot) {

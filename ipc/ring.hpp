@@ -64,14 +64,11 @@ class Ring {
     static size_t footprint(size_t capacity);
     // Initialises a ring in mem (64-byte aligned, footprint(capacity) bytes).
     static Ring create(void* mem, size_t capacity, int doorbell_fd = -1);
-    // Uses a ring another party created in mem.
-    static Ring attach(void* mem);
 
     Ring() = default;
 
     // Largest payload a single record can carry.
     size_t max_payload() const { return control_->capacity - kHeaderBytes; }
-    size_t capacity() const { return control_->capacity; }
 
     // Producer. try_reserve: nullopt when the ring has no room now (or size > max_payload).
     std::optional<WriteSlot> try_reserve(size_t size);

@@ -52,8 +52,4 @@ void RobustMutex::unlock() {
     pthread_mutex_unlock(&mutex_);
 }
 
-void RobustMutex::reinit() {
-    init();
-}
-
 }  // namespace ringrun::ipc

@@ -21,9 +21,6 @@ class RobustMutex {
     void mark_consistent();
     void unlock();
 
-    // Forgets any owner (even a dead one): only for memory nobody else can touch.
-    void reinit();
-
   private:
     pthread_mutex_t mutex_;
 };

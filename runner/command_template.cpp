@@ -111,12 +111,8 @@ CommandTemplate CommandTemplate::for_command(const std::vector<std::string>& wor
     t.kind_ = needs_shell(literal_text) ? JobSpec::Kind::shell : JobSpec::Kind::argv;
     if (t.kind_ == JobSpec::Kind::shell) {
         t.line_ = parse(line);
-        for (const auto& p : t.line_) t.uses_slot_ |= p.kind == Part::Kind::slot;
     } else {
-        for (const auto& w : split_words(line)) {
-            t.words_.push_back(parse(w));
-            for (const auto& p : t.words_.back()) t.uses_slot_ |= p.kind == Part::Kind::slot;
-        }
+        for (const auto& w : split_words(line)) t.words_.push_back(parse(w));
     }
     return t;
 }

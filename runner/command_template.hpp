@@ -29,8 +29,6 @@ class CommandTemplate {
 
     bool uses_shell() const { return kind_ == JobSpec::Kind::shell; }
     bool is_task() const { return kind_ == JobSpec::Kind::task; }
-    // Slot-dependent ({%}) templates must be expanded at dispatch time.
-    bool uses_slot() const { return uses_slot_; }
 
   private:
     struct Part {
@@ -57,7 +55,6 @@ class CommandTemplate {
     Parts line_;                // shell
     std::vector<Parts> words_;  // argv
     std::string task_name_;     // task
-    bool uses_slot_ = false;
 };
 
 }  // namespace ringrun

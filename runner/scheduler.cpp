@@ -15,6 +15,12 @@ void Scheduler::dispatch_first(size_t slot) {
     pending_.pop_front();
 }
 
+QueuedJob Scheduler::take_first_pending() {
+    QueuedJob job = std::move(pending_.front());
+    pending_.pop_front();
+    return job;
+}
+
 const QueuedJob* Scheduler::oldest_in_flight(size_t slot) const {
     return in_flight_[slot].empty() ? nullptr : &in_flight_[slot].front();
 }

@@ -28,6 +28,8 @@ class Scheduler {
     size_t pending_count() const { return pending_.size(); }
     const QueuedJob& first_pending() const { return pending_.front(); }
     void drop_pending() { pending_.clear(); }
+    // Removes and returns the first pending job (one that could not be dispatched).
+    QueuedJob take_first_pending();
 
     bool has_credit(size_t slot) const { return in_flight_[slot].size() < credit_limit_; }
     // Moves the first pending job into slot's jobs in flight.

@@ -23,7 +23,6 @@ namespace {
 enum EventTag : uint64_t { kDoorbell = 1, kSignals = 2, kInput = 3 };
 constexpr auto kSpinBeforeSleep = std::chrono::microseconds(20);
 constexpr int kSafetyWakeMs = 1000;
-constexpr size_t kScratchWords = 1024;
 
 std::string describe_exit(int status) {
     if (WIFSIGNALED(status))
@@ -123,14 +122,11 @@ Supervisor::Supervisor(SupervisorOptions options, const CommandTemplate& command
       events_(std::make_unique<Events>()),
       workers_(make_worker_backend(options.backend, options.workers, events_->doorbell().fd())),
       scheduler_(options.workers),
-      faulted_(options.workers, false),
-      scratch_(kj::heapArray<capnp::word>(kScratchWords)) {
-    std::memset(scratch_.begin(), 0, scratch_.size() * sizeof(capnp::word));
-}
+      faulted_(options.workers, false) {}
 
-Supervisor::~Supervisor() {
-    workers_.reset();  // kills and reaps anything still running, removes the segment
-}
+// Out of line for the incomplete Events; destroying workers_ kills and reaps anything
+// still running and removes the segment.
+Supervisor::~Supervisor() = default;
 
 int Supervisor::run() {
     for (size_t slot = 0; slot < workers_->slots(); ++slot) workers_->start(slot);
@@ -198,25 +194,15 @@ bool Supervisor::dispatch() {
             command_.fill_job(queued.seq, static_cast<uint32_t>(slot), queued.inputs, job);
             job.attempt = queued.attempt;
             std::string error;
-            auto push = [&](capnp::MessageBuilder& message) {
-                build_job(job, message);
-                return ipc::try_push_message(workers_->job_ring(slot), message, workers_->spill(),
-                                             &error,
-                                             /*notify=*/false);
-            };
-            ipc::PushOutcome outcome;
-            if (estimated_words(job) <= scratch_.size()) {
-                capnp::MallocMessageBuilder message(scratch_);  // re-zeroes what it used
-                outcome = push(message);
-            } else {
-                capnp::MallocMessageBuilder message(static_cast<unsigned>(estimated_words(job)));
-                outcome = push(message);
-            }
+            auto outcome =
+                scratch_.build(estimated_words(job), [&](capnp::MessageBuilder& message) {
+                    build_job(job, message);
+                    return ipc::try_push_message(workers_->job_ring(slot), message,
+                                                 workers_->spill(), &error, /*notify=*/false);
+                });
             if (outcome == ipc::PushOutcome::ring_full) continue;
             if (outcome == ipc::PushOutcome::failed) {
-                QueuedJob failed = queued;
-                scheduler_.dispatch_first(slot);
-                scheduler_.complete_oldest(slot, 0);
+                QueuedJob failed = scheduler_.take_first_pending();
                 JobResult result;
                 result.id = failed.seq;
                 result.attempt = failed.attempt;
@@ -301,7 +287,6 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
 }
 
 void Supervisor::finish_job(const QueuedJob& job, JobResult& result) {
-    ++done_;
     if (result.status != JobStatus::ok) ++failed_;
     if (output_closed_) return;
     std::string description;
@@ -344,7 +329,6 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
     workers_->result_ring(slot).reset();
     faulted_[slot] = false;
     if (!stopping_) {
-        ++restarts_;
         workers_->start(slot);
     }
 }

@@ -4,13 +4,11 @@
 // It must never block anywhere but in epoll_wait, and never lose a finished job's result.
 #pragma once
 
-#include <capnp/common.h>
-#include <kj/array.h>
-
 #include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "ipc/message_record.hpp"
 #include "runner/command_template.hpp"
 #include "runner/input_source.hpp"
 #include "runner/output_sink.hpp"
@@ -42,10 +40,6 @@ class Supervisor {
     // Runs every job; returns the process exit code.
     int run();
 
-    uint64_t jobs_failed() const { return failed_; }
-    uint64_t jobs_done() const { return done_; }
-    uint64_t worker_restarts() const { return restarts_; }
-
   private:
     class Events;
     bool read_input();
@@ -70,13 +64,11 @@ class Supervisor {
     Scheduler scheduler_;
     std::vector<bool> faulted_;  // slots whose worker broke the protocol and is being killed
     std::vector<std::string> input_scratch_;
-    JobSpec job_scratch_;             // reused for every dispatch: keeps its buffers
-    JobResult result_scratch_;        // reused for every result
-    kj::Array<capnp::word> scratch_;  // zeroed first segment reused for every job message
+    JobSpec job_scratch_;          // reused for every dispatch: keeps its buffers
+    JobResult result_scratch_;     // reused for every result
+    ipc::MessageScratch scratch_;  // first segment reused for every job message
     uint64_t next_seq_ = 0;
-    uint64_t done_ = 0;
     uint64_t failed_ = 0;
-    uint64_t restarts_ = 0;
     bool input_armed_ = false;
     bool input_readable_ = false;
     bool input_pollable_ = true;

@@ -1,8 +1,6 @@
 // Job/Result <-> Cap'n Proto. The only place that knows the schema's field names.
 #include "worker/job_codec.hpp"
 
-#include <time.h>
-
 #include <stdexcept>
 
 #include "schemas/ringrun.capnp.h"
@@ -16,12 +14,9 @@ kj::ArrayPtr<const kj::byte> bytes_of(const std::string& s) {
 
 // Assigning (rather than constructing) keeps the target's buffer: decoders run on
 // reused JobSpec/JobResult objects in the hot paths.
-void assign(std::string& to, capnp::Data::Reader data) {
-    to.assign(reinterpret_cast<const char*>(data.begin()), data.size());
-}
-
-void assign(std::string& to, capnp::Text::Reader text) {
-    to.assign(text.begin(), text.size());
+template <typename Blob>  // capnp::Text::Reader or capnp::Data::Reader
+void assign(std::string& to, Blob blob) {
+    to.assign(reinterpret_cast<const char*>(blob.begin()), blob.size());
 }
 
 size_t words_for(size_t bytes) {
@@ -29,30 +24,6 @@ size_t words_for(size_t bytes) {
 }
 
 }  // namespace
-
-const char* status_name(JobStatus status) {
-    switch (status) {
-        case JobStatus::ok:
-            return "ok";
-        case JobStatus::failed:
-            return "failed";
-        case JobStatus::signaled:
-            return "signaled";
-        case JobStatus::timeout:
-            return "timeout";
-        case JobStatus::lost:
-            return "lost";
-        case JobStatus::error:
-            return "error";
-    }
-    return "unknown";
-}
-
-int64_t realtime_ns() {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 size_t estimated_words(const JobSpec& job) {
     size_t words = 32 + words_for(job.shell_line.size()) + words_for(job.task_name.size()) +

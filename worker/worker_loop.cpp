@@ -4,15 +4,12 @@
 
 #include <capnp/message.h>
 
-#include <cstring>
-
 #include "worker/job_codec.hpp"
 
 namespace ringrun {
 namespace {
 
 constexpr auto kIdleWait = std::chrono::seconds(1);
-constexpr size_t kScratchWords = 1024;
 
 JobResult run_task(const JobSpec& job, const WorkerContext& context) {
     JobResult r;
@@ -20,16 +17,7 @@ JobResult run_task(const JobSpec& job, const WorkerContext& context) {
     r.attempt = job.attempt;
     r.worker_slot = context.slot;
     r.start_ns = realtime_ns();
-    // Consecutive jobs almost always call the same task: skip the hash lookup then.
-    thread_local const TaskRegistry* last_registry = nullptr;
-    thread_local std::string last_name;
-    thread_local TaskFunction last_task = nullptr;
-    if (last_registry != context.tasks || job.task_name != last_name) {
-        last_task = context.tasks->find(job.task_name);
-        last_name = job.task_name;
-        last_registry = context.tasks;
-    }
-    TaskFunction task = last_task;
+    TaskFunction task = context.tasks->find(job.task_name);
     if (!task) {
         r.status = JobStatus::error;
         r.exit_code = 127;
@@ -49,23 +37,19 @@ JobResult run_task(const JobSpec& job, const WorkerContext& context) {
 
 // Pushes result, waiting as long as it takes: the supervisor drains result rings
 // continually, and if it dies this process dies with it (PR_SET_PDEATHSIG).
-void push_result(WorkerContext& context, const JobResult& result, kj::Array<capnp::word>& scratch) {
-    auto send = [&](capnp::MessageBuilder& message) {
-        build_result(result, message);
-        std::string error;
-        while (ipc::push_message_wait(context.result_ring, message, context.spill, kIdleWait,
-                                      context.idle_spin, &error) == ipc::PushOutcome::ring_full) {
-        }
-        return error;
+void push_result(WorkerContext& context, const JobResult& result, ipc::MessageScratch& scratch) {
+    auto send = [&](const JobResult& r) {
+        return scratch.build(estimated_words(r), [&](capnp::MessageBuilder& message) {
+            build_result(r, message);
+            std::string error;
+            while (ipc::push_message_wait(context.result_ring, message, context.spill, kIdleWait,
+                                          context.idle_spin,
+                                          &error) == ipc::PushOutcome::ring_full) {
+            }
+            return error;
+        });
     };
-    std::string error;
-    if (estimated_words(result) <= kScratchWords) {
-        capnp::MallocMessageBuilder message(scratch);
-        error = send(message);
-    } else {
-        capnp::MallocMessageBuilder message(static_cast<unsigned>(estimated_words(result)));
-        error = send(message);
-    }
+    std::string error = send(result);
     if (!error.empty()) {
         // The result could not be spilled (disk full?): report that instead of the output.
         JobResult failed = result;
@@ -73,8 +57,7 @@ void push_result(WorkerContext& context, const JobResult& result, kj::Array<capn
         failed.err.clear();
         failed.status = JobStatus::error;
         failed.error_text = "result could not be delivered: " + error;
-        capnp::MallocMessageBuilder message(scratch);
-        send(message);
+        send(failed);
     }
 }
 
@@ -97,8 +80,7 @@ void run_worker_loop(WorkerContext& context) {
     // Job records are released in batches (one lock per batch), and always before the
     // worker sleeps or starts a command, so a long job never holds ring space.
     constexpr int kReleaseBatch = 32;
-    auto scratch = kj::heapArray<capnp::word>(kScratchWords);
-    std::memset(scratch.begin(), 0, scratch.size() * sizeof(capnp::word));
+    ipc::MessageScratch scratch;
     JobSpec job;
     std::optional<ipc::ReadSlot> held;
     int unreleased = 0;
