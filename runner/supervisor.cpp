@@ -122,7 +122,8 @@ Supervisor::Supervisor(SupervisorOptions options, const CommandTemplate& command
       events_(std::make_unique<Events>()),
       workers_(make_worker_backend(options.backend, options.workers, events_->doorbell().fd())),
       scheduler_(options.workers),
-      faulted_(options.workers, false) {}
+      faulted_(options.workers, false),
+      held_results_(options.workers) {}
 
 // Out of line for the incomplete Events; destroying workers_ kills and reaps anything
 // still running and removes the segment.
@@ -230,30 +231,32 @@ bool Supervisor::gather() {
 }
 
 bool Supervisor::gather_slot(size_t slot) {
-    constexpr int kReleaseBatch = 64;
+    // Records read are released in batches of kReleaseBatch, and always before the
+    // supervisor sleeps: each release takes the ring's lock, shared with the worker.
+    constexpr uint32_t kReleaseBatch = 64;
     if (faulted_[slot]) return false;  // being replaced: what it sent can't be trusted
     ipc::Ring& ring = workers_->result_ring(slot);
-    std::optional<ipc::ReadSlot> last;  // read but not yet released
-    int unreleased = 0;
+    HeldResults& held = held_results_[slot];
     bool progress = false;
     while (!faulted_[slot]) {
-        auto record = last ? ring.try_peek_after(*last) : ring.try_peek();
+        auto record = held.last ? ring.try_peek_after(*held.last) : ring.try_peek();
         if (!record) break;
         JobResult& result = result_scratch_;
         std::string error =
             ipc::read_message(*record, workers_->spill(),
                               [&](capnp::MessageReader& reader) { decode_result(reader, result); });
-        last = record;
-        if (++unreleased == kReleaseBatch) {
-            ring.release(*last);
-            last.reset();
-            unreleased = 0;
-        }
+        held.last = record;
+        if (++held.count == kReleaseBatch) release_results(slot);
         handle_result(slot, error, result);
         progress = true;
     }
-    if (last) ring.release(*last);
     return progress;
+}
+
+void Supervisor::release_results(size_t slot) {
+    HeldResults& held = held_results_[slot];
+    if (held.last) workers_->result_ring(slot).release(*held.last);
+    held = HeldResults{};
 }
 
 void Supervisor::handle_result(size_t slot, const std::string& decode_error, JobResult& result) {
@@ -325,6 +328,7 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
                             std::to_string(job.attempt) + ")";
         finish_job(job, result);
     }
+    held_results_[slot] = HeldResults{};
     workers_->job_ring(slot).reset();
     workers_->result_ring(slot).reset();
     faulted_[slot] = false;
@@ -363,12 +367,16 @@ void Supervisor::handle_signal(int sig) {
 }
 
 bool Supervisor::results_waiting() {
-    for (size_t slot = 0; slot < workers_->slots(); ++slot)
-        if (!workers_->result_ring(slot).empty()) return true;
+    for (size_t slot = 0; slot < workers_->slots(); ++slot) {
+        ipc::Ring& ring = workers_->result_ring(slot);
+        const auto& last = held_results_[slot].last;
+        if (last ? ring.try_peek_after(*last).has_value() : !ring.empty()) return true;
+    }
     return false;
 }
 
 void Supervisor::wait_for_events() {
+    for (size_t slot = 0; slot < workers_->slots(); ++slot) release_results(slot);
     for (size_t slot = 0; slot < workers_->slots(); ++slot)
         workers_->result_ring(slot).set_consumer_waiting(true);
     std::atomic_thread_fence(std::memory_order_seq_cst);

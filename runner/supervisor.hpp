@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "ipc/message_record.hpp"
@@ -46,6 +47,7 @@ class Supervisor {
     bool dispatch();
     bool gather();
     bool gather_slot(size_t slot);
+    void release_results(size_t slot);
     void handle_result(size_t slot, const std::string& decode_error, JobResult& result);
     void handle_worker_exit(const struct WorkerExit& exit);
     void finish_job(const QueuedJob& job, JobResult& result);
@@ -63,6 +65,11 @@ class Supervisor {
     std::unique_ptr<WorkerBackend> workers_;
     Scheduler scheduler_;
     std::vector<bool> faulted_;  // slots whose worker broke the protocol and is being killed
+    struct HeldResults {         // result records read but not yet released, per slot
+        std::optional<ipc::ReadSlot> last;
+        uint32_t count = 0;
+    };
+    std::vector<HeldResults> held_results_;
     std::vector<std::string> input_scratch_;
     JobSpec job_scratch_;          // reused for every dispatch: keeps its buffers
     JobResult result_scratch_;     // reused for every result

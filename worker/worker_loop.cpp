@@ -3,6 +3,7 @@
 #include "worker/worker_loop.hpp"
 
 #include <capnp/message.h>
+#include <sched.h>
 
 #include "worker/job_codec.hpp"
 
@@ -94,6 +95,14 @@ void run_worker_loop(WorkerContext& context) {
             held ? context.job_ring.try_peek_after(*held) : context.job_ring.try_peek();
         if (!record) {
             release_held();
+            // Yield-spin: hand the core to the supervisor or the other worker, but stay
+            // awake, so that a new job costs the supervisor no futex wake-up.
+            auto yield_until = std::chrono::steady_clock::now() + context.idle_yield;
+            while (!(record = context.job_ring.try_peek()) &&
+                   std::chrono::steady_clock::now() < yield_until)
+                sched_yield();
+        }
+        if (!record) {
             ipc::ReadSlot waited;
             auto outcome = context.job_ring.wait_peek(waited, kIdleWait, context.idle_spin);
             if (outcome == ipc::WaitOutcome::closed) return;

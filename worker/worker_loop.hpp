@@ -30,6 +30,7 @@ struct WorkerContext {
     // many workers as cores, a spinning worker steals the supervisor's CPU (measured:
     // 5 µs beats both 1 µs, which sleeps too often, and 20 µs).
     std::chrono::nanoseconds idle_spin = std::chrono::microseconds(5);
+    std::chrono::nanoseconds idle_yield = std::chrono::microseconds(200);
 };
 
 // Returns when the job ring is closed and empty.
