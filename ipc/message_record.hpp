@@ -19,7 +19,8 @@
 
 namespace ringrun::ipc {
 
-enum RecordFlags : uint16_t { kInlineMessage = 1, kSpilledMessage = 2 };
+// kSkippedRecord: a record whose in-place message did not fit; readers step over it.
+enum RecordFlags : uint16_t { kInlineMessage = 1, kSpilledMessage = 2, kSkippedRecord = 3 };
 
 // Where oversized messages are written. Names are unique across processes (pid + counter).
 class SpillDirectory {
@@ -44,12 +45,12 @@ class MessageScratch {
         std::memset(words_.begin(), 0, words_.size() * sizeof(capnp::word));
     }
     template <typename Build>
-    auto build(size_t estimated_words, Build&& build) {
-        if (estimated_words <= words_.size()) {
+    auto build(size_t max_message_words, Build&& build) {
+        if (max_message_words <= words_.size()) {
             capnp::MallocMessageBuilder message(words_);
             return build(message);
         }
-        capnp::MallocMessageBuilder message(static_cast<unsigned>(estimated_words));
+        capnp::MallocMessageBuilder message(static_cast<unsigned>(max_message_words));
         return build(message);
     }
 
@@ -67,6 +68,40 @@ PushOutcome try_push_message(Ring& ring, capnp::MessageBuilder& message, SpillDi
 PushOutcome push_message_wait(Ring& ring, capnp::MessageBuilder& message, SpillDirectory& spill,
                               std::chrono::nanoseconds timeout, std::chrono::nanoseconds spin,
                               std::string* error);
+
+// Bytes of a record that holds, framed, any message of at most max_words words.
+constexpr size_t in_place_record_bytes(size_t max_words) {
+    return (max_words + 1) * sizeof(capnp::word);
+}
+
+// Builds a message directly in a reserved record (no copy) with build(message), and
+// commits it. The record must be word-sized and is zeroed first, as Cap'n Proto requires.
+// If the message outgrew the record, the record is committed as skipped and false is
+// returned: the caller sends the message another way.
+template <typename Build>
+bool build_in_record(Ring& ring, const WriteSlot& slot, Build&& build, bool notify) {
+    std::memset(slot.data, 0, slot.size);
+    auto* words = reinterpret_cast<capnp::word*>(slot.data);
+    const size_t count = slot.size / sizeof(capnp::word);
+    bool fits = count > 1;
+    if (fits) {
+        try {
+            capnp::FlatMessageBuilder message(kj::arrayPtr(words + 1, count - 1));
+            build(static_cast<capnp::MessageBuilder&>(message));
+            auto segments = message.getSegmentsForOutput();
+            fits = segments.size() == 1;
+            if (fits) {
+                auto* table = reinterpret_cast<uint32_t*>(slot.data);
+                table[0] = 0;  // one segment; trailing words of the record are slack
+                table[1] = static_cast<uint32_t>(segments[0].size());
+            }
+        } catch (const kj::Exception&) {
+            fits = false;  // the builder needed a second segment
+        }
+    }
+    ring.commit(slot, fits ? kInlineMessage : kSkippedRecord, notify);
+    return fits;
+}
 
 // Holds the words of a spilled message while it is being read.
 struct SpilledWords {

@@ -67,7 +67,9 @@ size_t Ring::footprint(size_t capacity) {
 }
 
 Ring::Ring(RingControl* control)
-    : control_(control), data_(reinterpret_cast<std::byte*>(control) + kControlBytes) {}
+    : control_(control),
+      data_(reinterpret_cast<std::byte*>(control) + kControlBytes),
+      capacity_(control->capacity) {}
 
 Ring Ring::create(void* mem, size_t capacity, int doorbell_fd) {
     auto* control = new (mem) RingControl{};
@@ -79,7 +81,7 @@ Ring Ring::create(void* mem, size_t capacity, int doorbell_fd) {
 }
 
 RecordHeader* Ring::header_at(uint64_t pos) const {
-    return reinterpret_cast<RecordHeader*>(data_ + pos % control_->capacity);
+    return reinterpret_cast<RecordHeader*>(data_ + pos % capacity_);
 }
 
 void Ring::lock() {
@@ -97,7 +99,7 @@ void Ring::lock_for_test() {
 // value; bring them back to a consistent pair and drop any record whose header does
 // not check out (it was being written when its producer died).
 void Ring::repair_locked() {
-    const uint64_t cap = control_->capacity;
+    const uint64_t cap = capacity_;
     uint64_t r = control_->read_pos.load(std::memory_order_relaxed);
     uint64_t w = control_->write_pos.load(std::memory_order_relaxed);
     if (w < r || w - r > cap) w = r;
@@ -116,9 +118,15 @@ void Ring::repair_locked() {
 }
 
 std::optional<WriteSlot> Ring::try_reserve(size_t size) {
-    const uint64_t cap = control_->capacity;
-    const uint64_t bytes = record_bytes(size);
-    if (size > max_payload()) return std::nullopt;
+    WriteSlot slot;
+    return try_reserve_many(std::span<const size_t>(&size, 1), std::span<WriteSlot>(&slot, 1)) == 1
+               ? std::optional<WriteSlot>(slot)
+               : std::nullopt;
+}
+
+size_t Ring::try_reserve_many(std::span<const size_t> sizes, std::span<WriteSlot> out) {
+    const uint64_t cap = capacity_;
+    size_t reserved = 0;
     lock();
     uint64_t w = control_->write_pos.load(std::memory_order_relaxed);
     uint64_t r = control_->read_pos.load(std::memory_order_acquire);
@@ -129,24 +137,30 @@ std::optional<WriteSlot> Ring::try_reserve(size_t size) {
         control_->read_pos.store(r, std::memory_order_release);
         control_->write_pos.store(w, std::memory_order_release);
     }
-    const uint64_t contiguous = cap - w % cap;
-    const uint64_t needed = bytes <= contiguous ? bytes : contiguous + bytes;
-    if (needed > cap - (w - r)) {
-        unlock();
-        return std::nullopt;
+    for (; reserved < sizes.size() && reserved < out.size(); ++reserved) {
+        const size_t size = sizes[reserved];
+        if (size > max_payload()) break;
+        const uint64_t bytes = record_bytes(size);
+        const uint64_t contiguous = cap - w % cap;
+        const uint64_t needed = bytes <= contiguous ? bytes : contiguous + bytes;
+        if (needed > cap - (w - r)) break;
+        if (bytes > contiguous) {
+            RecordHeader* pad = header_at(w);
+            pad->size = static_cast<uint32_t>(contiguous - kHeaderBytes);
+            pad->state_word.store(kPad, std::memory_order_release);
+            w += contiguous;
+        }
+        RecordHeader* h = header_at(w);
+        h->size = static_cast<uint32_t>(size);
+        h->state_word.store(kReserved, std::memory_order_release);
+        // One store per record, so a death in between leaves whole records behind.
+        control_->write_pos.store(w + bytes, std::memory_order_release);
+        w += bytes;
+        out[reserved] =
+            WriteSlot{reinterpret_cast<std::byte*>(h + 1), static_cast<uint32_t>(size), h};
     }
-    if (bytes > contiguous) {
-        RecordHeader* pad = header_at(w);
-        pad->size = static_cast<uint32_t>(contiguous - kHeaderBytes);
-        pad->state_word.store(kPad, std::memory_order_release);
-        w += contiguous;
-    }
-    RecordHeader* h = header_at(w);
-    h->size = static_cast<uint32_t>(size);
-    h->state_word.store(kReserved, std::memory_order_release);
-    control_->write_pos.store(w + bytes, std::memory_order_release);
     unlock();
-    return WriteSlot{reinterpret_cast<std::byte*>(h + 1), static_cast<uint32_t>(size), h};
+    return reserved;
 }
 
 std::optional<WriteSlot> Ring::reserve_wait(size_t size, std::chrono::nanoseconds timeout,

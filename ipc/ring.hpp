@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include "ipc/robust_mutex.hpp"
 
@@ -26,7 +27,9 @@ struct RingControl {
     uint64_t magic;
     uint64_t capacity;    // bytes of record area, a multiple of 8
     int32_t doorbell_fd;  // >= 0: commits ring this eventfd instead of the futex
-    RobustMutex mutex;
+    // Each line below is written by one side: the lock word never shares a line with
+    // what the other side only reads, or every lock would pull that line away from it.
+    alignas(64) RobustMutex mutex;
     alignas(64) std::atomic<uint64_t> write_pos;  // bytes ever reserved (monotonic)
     alignas(64) std::atomic<uint64_t> read_pos;   // bytes ever released (monotonic)
     alignas(64) std::atomic<uint32_t> data_seq;   // futex: bumped when a record is committed
@@ -68,10 +71,13 @@ class Ring {
     Ring() = default;
 
     // Largest payload a single record can carry.
-    size_t max_payload() const { return control_->capacity - kHeaderBytes; }
+    size_t max_payload() const { return capacity_ - kHeaderBytes; }
 
     // Producer. try_reserve: nullopt when the ring has no room now (or size > max_payload).
     std::optional<WriteSlot> try_reserve(size_t size);
+    // Reserves records of sizes[0], sizes[1], ... in order under one lock, as many as
+    // fit now; returns how many (out[0..n) are theirs). Each must be committed.
+    size_t try_reserve_many(std::span<const size_t> sizes, std::span<WriteSlot> out);
     // Waits for room, spinning briefly then sleeping; nullopt on timeout.
     std::optional<WriteSlot> reserve_wait(size_t size, std::chrono::nanoseconds timeout,
                                           std::chrono::nanoseconds spin = kDefaultSpin);
@@ -118,6 +124,7 @@ class Ring {
 
     RingControl* control_ = nullptr;
     std::byte* data_ = nullptr;
+    uint64_t capacity_ = 0;  // a private copy: read on every access, never written
 };
 
 }  // namespace ringrun::ipc

@@ -27,11 +27,16 @@ class Scheduler {
     bool has_pending() const { return !pending_.empty(); }
     size_t pending_count() const { return pending_.size(); }
     const QueuedJob& first_pending() const { return pending_.front(); }
+    const QueuedJob& pending_at(size_t i) const { return pending_[i]; }
     void drop_pending() { pending_.clear(); }
     // Removes and returns the first pending job (one that could not be dispatched).
     QueuedJob take_first_pending();
 
-    bool has_credit(size_t slot) const { return in_flight_[slot].size() < credit_limit_; }
+    bool has_credit(size_t slot) const { return credits_left(slot) > 0; }
+    size_t credits_left(size_t slot) const {
+        return in_flight_[slot].size() < credit_limit_ ? credit_limit_ - in_flight_[slot].size()
+                                                       : 0;
+    }
     // Moves the first pending job into slot's jobs in flight.
     void dispatch_first(size_t slot);
     // The oldest job in flight in slot (whose result comes next).

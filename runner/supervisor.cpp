@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "ipc/doorbell.hpp"
@@ -123,7 +124,10 @@ Supervisor::Supervisor(SupervisorOptions options, const CommandTemplate& command
       workers_(make_worker_backend(options.backend, options.workers, events_->doorbell().fd())),
       scheduler_(options.workers),
       faulted_(options.workers, false),
-      held_results_(options.workers) {}
+      held_results_(options.workers),
+      job_batch_(kDispatchBatch),
+      record_sizes_(kDispatchBatch),
+      write_slots_(kDispatchBatch) {}
 
 // Out of line for the incomplete Events; destroying workers_ kills and reaps anything
 // still running and removes the segment.
@@ -186,42 +190,89 @@ bool Supervisor::read_input() {
 bool Supervisor::dispatch() {
     if (stopping_) return false;
     bool progress = false;
-    for (bool sent = true; sent && scheduler_.has_pending();) {
-        sent = false;
-        for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot) {
-            if (!scheduler_.has_credit(slot)) continue;
-            const QueuedJob& queued = scheduler_.first_pending();
-            JobSpec& job = job_scratch_;
-            command_.fill_job(queued.seq, static_cast<uint32_t>(slot), queued.inputs, job);
-            job.attempt = queued.attempt;
-            std::string error;
-            auto outcome =
-                scratch_.build(estimated_words(job), [&](capnp::MessageBuilder& message) {
-                    build_job(job, message);
-                    return ipc::try_push_message(workers_->job_ring(slot), message,
-                                                 workers_->spill(), &error, /*notify=*/false);
-                });
-            if (outcome == ipc::PushOutcome::ring_full) continue;
-            if (outcome == ipc::PushOutcome::failed) {
-                QueuedJob failed = scheduler_.take_first_pending();
-                JobResult result;
-                result.id = failed.seq;
-                result.attempt = failed.attempt;
-                result.status = JobStatus::error;
-                result.exit_code = 126;
-                result.error_text = "could not hand the job to a worker: " + error;
-                finish_job(failed, result);
-                continue;
-            }
-            scheduler_.dispatch_first(slot);
-            sent = progress = true;
-        }
-    }
+    for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot)
+        progress |= dispatch_to(slot);
     // One wake-up per worker for the whole batch.
     if (progress)
         for (size_t slot = 0; slot < workers_->slots(); ++slot)
             workers_->job_ring(slot).notify_consumer();
     return progress;
+}
+
+// Sends slot as many pending jobs as its credits allow. Jobs are built in place in
+// records reserved together under one lock; a job too big for a record goes alone,
+// by copy (through a spill file).
+bool Supervisor::dispatch_to(size_t slot) {
+    ipc::Ring& ring = workers_->job_ring(slot);
+    bool progress = false;
+    while (scheduler_.has_pending() && scheduler_.credits_left(slot) > 0) {
+        const size_t wanted =
+            std::min({scheduler_.credits_left(slot), scheduler_.pending_count(), kDispatchBatch});
+        size_t batch = 0;
+        for (; batch < wanted; ++batch) {
+            const QueuedJob& queued = scheduler_.pending_at(batch);
+            JobSpec& job = job_batch_[batch];
+            command_.fill_job(queued.seq, static_cast<uint32_t>(slot), queued.inputs, job);
+            job.attempt = queued.attempt;
+            record_sizes_[batch] = ipc::in_place_record_bytes(max_message_words(job));
+            if (record_sizes_[batch] > ring.max_payload()) break;
+        }
+        if (batch == 0) {
+            if (!dispatch_by_copy(slot, job_batch_[0])) break;
+            progress = true;
+            continue;
+        }
+        const size_t reserved = ring.try_reserve_many(std::span(record_sizes_.data(), batch),
+                                                      std::span(write_slots_.data(), batch));
+        for (size_t i = 0; i < reserved; ++i) {
+            const JobSpec& job = job_batch_[i];
+            if (!scheduler_.has_pending()) {  // a failure below closed the run's output
+                ring.commit(write_slots_[i], ipc::kSkippedRecord, /*notify=*/false);
+                continue;
+            }
+            if (ipc::build_in_record(
+                    ring, write_slots_[i],
+                    [&](capnp::MessageBuilder& message) { build_job(job, message); },
+                    /*notify=*/false)) {
+                scheduler_.dispatch_first(slot);
+            } else {
+                // Cannot happen while max_message_words is an upper bound (tested); the
+                // worker skips the record, and the job fails rather than vanish.
+                fail_first_pending("its message outgrew the bound computed for it");
+            }
+        }
+        progress |= reserved > 0;
+        if (reserved < batch) break;  // the ring is full
+    }
+    return progress;
+}
+
+// Builds the job in scratch memory and copies it into the ring, or into a spill file
+// when it is bigger than a record. False if it could not be sent now (ring full).
+bool Supervisor::dispatch_by_copy(size_t slot, const JobSpec& job) {
+    std::string error;
+    auto outcome = scratch_.build(max_message_words(job), [&](capnp::MessageBuilder& message) {
+        build_job(job, message);
+        return ipc::try_push_message(workers_->job_ring(slot), message, workers_->spill(), &error,
+                                     /*notify=*/false);
+    });
+    if (outcome == ipc::PushOutcome::ring_full) return false;
+    if (outcome == ipc::PushOutcome::failed)
+        fail_first_pending("could not hand the job to a worker: " + error);
+    else
+        scheduler_.dispatch_first(slot);
+    return true;
+}
+
+void Supervisor::fail_first_pending(const std::string& why) {
+    QueuedJob failed = scheduler_.take_first_pending();
+    JobResult result;
+    result.id = failed.seq;
+    result.attempt = failed.attempt;
+    result.status = JobStatus::error;
+    result.exit_code = 126;
+    result.error_text = why;
+    finish_job(failed, result);
 }
 
 bool Supervisor::gather() {
@@ -241,6 +292,10 @@ bool Supervisor::gather_slot(size_t slot) {
     while (!faulted_[slot]) {
         auto record = held.last ? ring.try_peek_after(*held.last) : ring.try_peek();
         if (!record) break;
+        if (record->flags == ipc::kSkippedRecord) {
+            held.last = record;
+            continue;
+        }
         JobResult& result = result_scratch_;
         std::string error =
             ipc::read_message(*record, workers_->spill(),

@@ -45,6 +45,9 @@ class Supervisor {
     class Events;
     bool read_input();
     bool dispatch();
+    bool dispatch_to(size_t slot);
+    bool dispatch_by_copy(size_t slot, const JobSpec& job);
+    void fail_first_pending(const std::string& why);
     bool gather();
     bool gather_slot(size_t slot);
     void release_results(size_t slot);
@@ -71,7 +74,10 @@ class Supervisor {
     };
     std::vector<HeldResults> held_results_;
     std::vector<std::string> input_scratch_;
-    JobSpec job_scratch_;          // reused for every dispatch: keeps its buffers
+    static constexpr size_t kDispatchBatch = 64;  // jobs reserved under one ring lock
+    std::vector<JobSpec> job_batch_;              // reused: each keeps its buffers
+    std::vector<size_t> record_sizes_;
+    std::vector<ipc::WriteSlot> write_slots_;
     JobResult result_scratch_;     // reused for every result
     ipc::MessageScratch scratch_;  // first segment reused for every job message
     uint64_t next_seq_ = 0;

@@ -124,6 +124,65 @@ TEST_F(Fixture, ResultRoundTrips) {
     EXPECT_EQ(got.error_text, "why");
 }
 
+// Jobs of every shape, built in place in a record of exactly max_message_words: the bound
+// holds (the message fits in one piece) and the job reads back whole.
+TEST_F(Fixture, JobBuiltInPlaceFitsItsBoundForEveryShape) {
+    for (size_t length : {0, 1, 7, 8, 9, 15, 16, 17, 100, 1000}) {
+        for (auto kind : {JobSpec::Kind::argv, JobSpec::Kind::shell, JobSpec::Kind::task}) {
+            JobSpec job;
+            job.id = length + 1;
+            job.kind = kind;
+            std::string text(length, 'a');
+            job.argv.assign(length % 5 + 1, text);
+            job.shell_line = text;
+            job.task_name = text;
+            job.payload = text;
+            job.cwd = text;
+            for (size_t i = 0; i < length % 4; ++i) job.env.emplace_back(text, text);
+            auto slot = ring.try_reserve(ipc::in_place_record_bytes(max_message_words(job)));
+            ASSERT_TRUE(slot);
+            ASSERT_TRUE(ipc::build_in_record(
+                ring, *slot, [&](capnp::MessageBuilder& m) { build_job(job, m); }, true))
+                << "length " << length;
+            JobSpec got;
+            ASSERT_EQ(read_job(got), "");
+            EXPECT_EQ(got.id, job.id);
+            EXPECT_EQ(got.env, job.env);
+            EXPECT_EQ(got.cwd, job.cwd);
+        }
+    }
+}
+
+TEST_F(Fixture, ResultBuiltInPlaceFitsItsBound) {
+    for (size_t length : {0, 1, 7, 8, 9, 100, 1000}) {
+        JobResult result;
+        result.id = 9;
+        result.out = result.err = result.error_text = std::string(length, 'z');
+        auto slot = ring.try_reserve(ipc::in_place_record_bytes(max_message_words(result)));
+        ASSERT_TRUE(slot);
+        ASSERT_TRUE(ipc::build_in_record(
+            ring, *slot, [&](capnp::MessageBuilder& m) { build_result(result, m); }, true));
+        JobResult got;
+        ASSERT_EQ(read_result(got), "");
+        EXPECT_EQ(got.out, result.out);
+        EXPECT_EQ(got.error_text, result.error_text);
+    }
+}
+
+// A record too small for its message is committed as skipped, never as a torn message.
+TEST_F(Fixture, MessageOutgrowingItsRecordIsCommittedAsSkipped) {
+    JobSpec job;
+    job.kind = JobSpec::Kind::shell;
+    job.shell_line = std::string(500, 'x');
+    auto slot = ring.try_reserve(ipc::in_place_record_bytes(8));
+    ASSERT_TRUE(slot);
+    EXPECT_FALSE(ipc::build_in_record(
+        ring, *slot, [&](capnp::MessageBuilder& m) { build_job(job, m); }, true));
+    auto read = ring.try_peek();
+    ASSERT_TRUE(read);
+    EXPECT_EQ(read->flags, ipc::kSkippedRecord);
+}
+
 TEST_F(Fixture, MessageLargerThanRingTravelsThroughSpillFile) {
     JobResult result;
     result.id = 1;

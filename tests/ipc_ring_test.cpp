@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ipc/ring.hpp"
 
@@ -106,6 +107,31 @@ TEST(Ring, WrapsAroundWithSeveralRecordsInFlight) {
     }
     while (pop(m.ring)) ++popped;
     EXPECT_EQ(pushed, popped);
+}
+
+TEST(Ring, ReserveManyTakesWhatFitsInOrderUnderOneLock) {
+    RingMemory m(1024);
+    std::vector<size_t> sizes = {100, 0, 300, 600, 8};  // 600 does not fit: stop there
+    std::vector<WriteSlot> slots(sizes.size());
+    ASSERT_EQ(m.ring.try_reserve_many(sizes, slots), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+        std::string payload = pattern(sizes[i], i);
+        std::memcpy(slots[i].data, payload.data(), payload.size());
+        m.ring.commit(slots[i], 7);
+    }
+    for (size_t i = 0; i < 3; ++i) EXPECT_EQ(pop(m.ring), pattern(sizes[i], i));
+    // Across the end of the ring: a pad, then the records, still in order.
+    for (int lap = 0; lap < 20; ++lap) {
+        std::vector<size_t> more = {200, 200, 200};
+        std::vector<WriteSlot> got(3);
+        ASSERT_EQ(m.ring.try_reserve_many(more, got), 3u) << "lap " << lap;
+        for (size_t i = 0; i < 3; ++i) {
+            std::string payload = pattern(200, lap * 3 + i);
+            std::memcpy(got[i].data, payload.data(), payload.size());
+            m.ring.commit(got[i], 7);
+        }
+        for (size_t i = 0; i < 3; ++i) EXPECT_EQ(pop(m.ring), pattern(200, lap * 3 + i));
+    }
 }
 
 TEST(Ring, FullRingRefusesThenAcceptsAfterRelease) {

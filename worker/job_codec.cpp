@@ -19,24 +19,33 @@ void assign(std::string& to, Blob blob) {
     to.assign(reinterpret_cast<const char*>(blob.begin()), blob.size());
 }
 
+// At most: a Text of n bytes takes n/8 + 1 words (with its NUL), a Data n/8 + 1.
 size_t words_for(size_t bytes) {
-    return bytes / 8 + 2;
+    return bytes / 8 + 1;
+}
+
+// Words a struct of type T takes in a message.
+template <typename T>
+constexpr size_t struct_words() {
+    return T::_capnpPrivate::dataWordSize + T::_capnpPrivate::pointerCount;
 }
 
 }  // namespace
 
-size_t estimated_words(const JobSpec& job) {
-    size_t words = 32 + words_for(job.shell_line.size()) + words_for(job.task_name.size()) +
-                   words_for(job.payload.size()) + words_for(job.cwd.size());
+size_t max_message_words(const JobSpec& job) {
+    size_t words = 1 + struct_words<schema::Job>() + words_for(job.shell_line.size()) +
+                   words_for(job.task_name.size()) + words_for(job.payload.size()) +
+                   words_for(job.cwd.size());
     for (const auto& arg : job.argv) words += 1 + words_for(arg.size());
+    words += 1;  // the env list's tag word
     for (const auto& [name, value] : job.env)
-        words += 3 + words_for(name.size()) + words_for(value.size());
+        words += struct_words<schema::EnvVar>() + words_for(name.size()) + words_for(value.size());
     return words;
 }
 
-size_t estimated_words(const JobResult& result) {
-    return 32 + words_for(result.out.size()) + words_for(result.err.size()) +
-           words_for(result.error_text.size());
+size_t max_message_words(const JobResult& result) {
+    return 1 + struct_words<schema::Result>() + words_for(result.out.size()) +
+           words_for(result.err.size()) + words_for(result.error_text.size());
 }
 
 void build_job(const JobSpec& job, capnp::MessageBuilder& message) {

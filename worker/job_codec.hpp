@@ -15,8 +15,9 @@ void decode_job(capnp::MessageReader& message, JobSpec& job);
 void build_result(const JobResult& result, capnp::MessageBuilder& message);
 void decode_result(capnp::MessageReader& message, JobResult& result);
 
-// Words to give a builder's first segment so that a message stays single-segment.
-size_t estimated_words(const JobSpec& job);
-size_t estimated_words(const JobResult& result);
+// At least the words the message built from job/result takes (an upper bound, so that a
+// segment of this size always holds it in one piece).
+size_t max_message_words(const JobSpec& job);
+size_t max_message_words(const JobResult& result);
 
 }  // namespace ringrun

@@ -40,7 +40,7 @@ JobResult run_task(const JobSpec& job, const WorkerContext& context) {
 // continually, and if it dies this process dies with it (PR_SET_PDEATHSIG).
 void push_result(WorkerContext& context, const JobResult& result, ipc::MessageScratch& scratch) {
     auto send = [&](const JobResult& r) {
-        return scratch.build(estimated_words(r), [&](capnp::MessageBuilder& message) {
+        return scratch.build(max_message_words(r), [&](capnp::MessageBuilder& message) {
             build_result(r, message);
             std::string error;
             while (ipc::push_message_wait(context.result_ring, message, context.spill, kIdleWait,
@@ -108,6 +108,11 @@ void run_worker_loop(WorkerContext& context) {
             if (outcome == ipc::WaitOutcome::closed) return;
             if (outcome == ipc::WaitOutcome::timed_out) continue;
             record = waited;
+        }
+        if (record->flags == ipc::kSkippedRecord) {  // holds no job
+            held = record;
+            if (++unreleased == kReleaseBatch) release_held();
+            continue;
         }
         std::string error = ipc::read_message(
             *record, context.spill, [&](capnp::MessageReader& reader) { decode_job(reader, job); });
