@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs ringrun side by side with its anchors on this machine, in one go, and writes the
 # table to docs/benchmarks.md (ratios included: absolute times on shared machines drift).
-#   1. 3000 x `true`, 2 at a time: ringrun, xargs -P2 -n1, GNU parallel -j2
+#   1. 3000 x `true N`, 2 at a time: ringrun, xargs -P2 -n1, GNU parallel -j2, and the
+#      machine's limit (two concurrent posix_spawn+waitpid loops in C, bench/spawn_loop.c)
 #   2. 1,000,000 no-op tasks each: ringrun processes, ringrun threads, Python's
 #      multiprocessing.Pool.imap_unordered, chunksize 1
 #   3. the ring between two processes (Google Benchmark): records/s, round trip p50/p99
@@ -35,7 +36,11 @@ echo "3000 x true ..." >&2
 t_ringrun=$(best_time "$ringrun -j2 true < /tmp/ringrun-bench-inputs")
 t_xargs=$(best_time "xargs -P2 -n1 true < /tmp/ringrun-bench-inputs")
 t_parallel=$(best_time "parallel -j2 true < /tmp/ringrun-bench-inputs")
+cc -O2 -o /tmp/ringrun-spawn-loop bench/spawn_loop.c
+half=$((true_jobs / 2))
+t_limit=$(best_time "/tmp/ringrun-spawn-loop $half true 1 & /tmp/ringrun-spawn-loop $half true 1; wait")
 r_ringrun=$(rate "$true_jobs" "$t_ringrun"); r_xargs=$(rate "$true_jobs" "$t_xargs"); r_parallel=$(rate "$true_jobs" "$t_parallel")
+r_limit=$(rate "$((half * 2))" "$t_limit")
 
 echo "no-op tasks ..." >&2
 seq "$noop_tasks" > /tmp/ringrun-bench-tasks
@@ -76,6 +81,10 @@ Ratios matter more than absolute figures: shared machines drift.
 | ringrun \`-j2 true\` | $r_ringrun | 1.00 |
 | \`xargs -P2 -n1 true\` | $r_xargs | $(ratio "$r_ringrun" "$r_xargs") |
 | GNU parallel \`-j2 true\` ($(parallel --version | head -1 | awk '{print $3}')) | $r_parallel | $(ratio "$r_ringrun" "$r_parallel") |
+| the machine's limit: two posix_spawn+waitpid loops in C, \`true 1\` | $r_limit | $(ratio "$r_ringrun" "$r_limit") |
+
+Each runner appends the input, so every job is \`true N\`; with an argument, coreutils'
+\`true\` loads the locale, which makes the command itself most of each job's cost.
 
 ## No-op in-process tasks, 2 workers, each dispatched and gathered one by one
 
