@@ -76,10 +76,31 @@ CliOutcome parse_command_line(int argc, char** argv) {
                    "Run the named in-process task with each input as its payload "
                    "(built in: noop, echo, spin, sleep, crash)")
         ->type_name("NAME");
+    app.add_option("--retries", options.retries,
+                   "Run a failing job up to N times in all (as GNU parallel); a job whose "
+                   "worker dies under it is retried at least 3 times")
+        ->type_name("N")
+        ->check(CLI::Range(1u, 1000000u));
+    app.add_option("--timeout", options.timeout_seconds,
+                   "Kill a job running longer than SECS: a command's whole process group "
+                   "(TERM, then KILL 1 s later), or an in-process task's worker")
+        ->type_name("SECS")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--max-restarts", options.max_restarts,
+                   "Stop the run (exit 102) when workers were replaced more than N times "
+                   "within --restart-window; 0: no limit (default 50)")
+        ->type_name("N");
+    app.add_option("--restart-window", options.restart_window_seconds,
+                   "The window of --max-restarts, in seconds (default 10)")
+        ->type_name("SECS")
+        ->check(CLI::PositiveNumber);
+    app.add_flag("--stats", options.stats,
+                 "At the end, print on stderr: jobs ok/failed/lost/retried/timed out, worker "
+                 "restarts, queue wait and run time p50/p99");
     app.footer(
         "Exit status: 0 if every job succeeded; 1-100 the number of failed jobs; 101 more\n"
-        "than 100 failed; 130/143 interrupted by SIGINT/SIGTERM; 141 stdout closed;\n"
-        "255 usage or internal error.");
+        "than 100 failed; 102 stopped by --max-restarts; 130/143 interrupted by\n"
+        "SIGINT/SIGTERM; 141 stdout closed; 255 usage or internal error.");
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -23,6 +23,11 @@ struct CliOptions {
     size_t jobs = 0;  // 0: one per core
     Backend backend = Backend::processes;
     std::optional<std::string> task;
+    uint32_t retries = 1;
+    double timeout_seconds = 0;
+    size_t max_restarts = 50;
+    double restart_window_seconds = 10;
+    bool stats = false;
     std::vector<std::string> command;                   // words before the first :::
     std::vector<std::vector<std::string>> input_lists;  // one per ::: or :::: group
     bool inputs_from_stdin() const { return input_lists.empty(); }

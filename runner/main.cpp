@@ -35,6 +35,13 @@ int main(int argc, char** argv) {
         SupervisorOptions options;
         options.workers = cli.jobs;
         options.backend = cli.backend;
+        options.retries = cli.retries;
+        options.timeout_ms = static_cast<uint64_t>(cli.timeout_seconds * 1000.0 + 0.5);
+        if (cli.timeout_seconds > 0 && options.timeout_ms == 0) options.timeout_ms = 1;
+        options.max_restarts = cli.max_restarts;
+        options.restart_window =
+            std::chrono::milliseconds(static_cast<int64_t>(cli.restart_window_seconds * 1000.0));
+        options.stats = cli.stats;
         Supervisor supervisor(options, command, *input, output);
         return supervisor.run();
     } catch (const UsageError& e) {

@@ -23,8 +23,9 @@ namespace {
 
 class ProcessWorkers : public WorkerBackend {
   public:
-    ProcessWorkers(size_t slots, int doorbell_fd)
-        : segment_(ipc::SharedSegment::create_for_run(ipc::RingSet::footprint(slots, {}))),
+    ProcessWorkers(size_t slots, int doorbell_fd, ipc::SlotStatusTable& status)
+        : status_(status),
+          segment_(ipc::SharedSegment::create_for_run(ipc::RingSet::footprint(slots, {}))),
           rings_(segment_.base(), slots, {}, doorbell_fd),
           spill_(run_dir_.path()),
           pids_(slots, -1) {}
@@ -76,6 +77,7 @@ class ProcessWorkers : public WorkerBackend {
             sys::retry_eintr([&] { return waitpid(pid, nullptr, 0); });
             pid = -1;
         }
+        status_.kill_command_groups();
     }
 
   private:
@@ -97,6 +99,8 @@ class ProcessWorkers : public WorkerBackend {
         set_process_title("ringrun: worker " + std::to_string(slot + 1));
         WorkerContext context(slot, rings_.job_ring(slot), rings_.result_ring(slot),
                               run_dir_.path());
+        context.attach_status(&status_[slot]);
+        context.faults = fault_plan_from_environment();
         try {
             run_worker_loop(context);
         } catch (const std::exception& e) {
@@ -108,6 +112,7 @@ class ProcessWorkers : public WorkerBackend {
         _exit(0);
     }
 
+    ipc::SlotStatusTable& status_;
     ipc::RunDirectory run_dir_;
     ipc::SharedSegment segment_;
     ipc::RingSet rings_;
@@ -117,12 +122,13 @@ class ProcessWorkers : public WorkerBackend {
 
 }  // namespace
 
-std::unique_ptr<WorkerBackend> make_thread_workers(size_t slots,
-                                                   int doorbell_fd);  // thread_workers.cpp
+std::unique_ptr<WorkerBackend> make_thread_workers(size_t slots, int doorbell_fd,
+                                                   ipc::SlotStatusTable& status);
 
-std::unique_ptr<WorkerBackend> make_worker_backend(Backend backend, size_t slots, int doorbell_fd) {
-    if (backend == Backend::threads) return make_thread_workers(slots, doorbell_fd);
-    return std::make_unique<ProcessWorkers>(slots, doorbell_fd);
+std::unique_ptr<WorkerBackend> make_worker_backend(Backend backend, size_t slots, int doorbell_fd,
+                                                   ipc::SlotStatusTable& status) {
+    if (backend == Backend::threads) return make_thread_workers(slots, doorbell_fd, status);
+    return std::make_unique<ProcessWorkers>(slots, doorbell_fd, status);
 }
 
 }  // namespace ringrun

@@ -10,7 +10,8 @@ constexpr uint32_t kMaxCredits = 64;
 
 Scheduler::Scheduler(size_t slots) : in_flight_(slots) {}
 
-void Scheduler::dispatch_first(size_t slot) {
+void Scheduler::dispatch_first(size_t slot, int64_t now_ns) {
+    pending_.front().dispatched_ns = now_ns;
     in_flight_[slot].push_back(std::move(pending_.front()));
     pending_.pop_front();
 }

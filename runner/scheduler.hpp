@@ -16,6 +16,7 @@ struct QueuedJob {
     uint64_t seq = 0;
     uint32_t attempt = 1;
     std::vector<std::string> inputs;
+    int64_t dispatched_ns = 0;  // CLOCK_REALTIME when handed to a worker (for queue wait)
 };
 
 class Scheduler {
@@ -37,8 +38,8 @@ class Scheduler {
         return in_flight_[slot].size() < credit_limit_ ? credit_limit_ - in_flight_[slot].size()
                                                        : 0;
     }
-    // Moves the first pending job into slot's jobs in flight.
-    void dispatch_first(size_t slot);
+    // Moves the first pending job into slot's jobs in flight, stamped with now_ns.
+    void dispatch_first(size_t slot, int64_t now_ns = 0);
     // The oldest job in flight in slot (whose result comes next).
     const QueuedJob* oldest_in_flight(size_t slot) const;
     QueuedJob complete_oldest(size_t slot, int64_t runtime_ns);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "ipc/doorbell.hpp"
@@ -25,10 +26,19 @@ enum EventTag : uint64_t { kDoorbell = 1, kSignals = 2, kInput = 3 };
 constexpr auto kSpinBeforeSleep = std::chrono::microseconds(20);
 constexpr int kSafetyWakeMs = 1000;
 
+// One line's worth on how a worker ended: a clean exit, an exit code, a crash signal, or
+// SIGKILL (what the OOM killer sends).
 std::string describe_exit(int status) {
-    if (WIFSIGNALED(status))
-        return std::string("was killed by signal SIG") + sigabbrev_np(WTERMSIG(status));
-    if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        if (sig == SIGKILL) return "was killed by SIGKILL (the OOM killer's signal, or kill -9)";
+        return std::string("crashed with SIG") + sigabbrev_np(sig) + " (" + strsignal(sig) + ")" +
+               (WCOREDUMP(status) ? ", core dumped" : "");
+    }
+    if (WIFEXITED(status)) {
+        if (WEXITSTATUS(status) == 0) return "exited while the run still needed it";
+        return "exited with status " + std::to_string(WEXITSTATUS(status));
+    }
     return "stopped";
 }
 
@@ -121,9 +131,13 @@ Supervisor::Supervisor(SupervisorOptions options, const CommandTemplate& command
       input_(input),
       output_(output),
       events_(std::make_unique<Events>()),
-      workers_(make_worker_backend(options.backend, options.workers, events_->doorbell().fd())),
+      status_(options.workers),
+      reaper_(status_),
+      workers_(
+          make_worker_backend(options.backend, options.workers, events_->doorbell().fd(), status_)),
       scheduler_(options.workers),
       faulted_(options.workers, false),
+      lives_(options.workers),
       held_results_(options.workers),
       job_batch_(kDispatchBatch),
       record_sizes_(kDispatchBatch),
@@ -134,25 +148,38 @@ Supervisor::Supervisor(SupervisorOptions options, const CommandTemplate& command
 Supervisor::~Supervisor() = default;
 
 int Supervisor::run() {
-    for (size_t slot = 0; slot < workers_->slots(); ++slot) workers_->start(slot);
+    for (size_t slot = 0; slot < workers_->slots(); ++slot) {
+        workers_->start(slot);
+        lives_[slot].up = true;
+        lives_[slot].started = Clock::now();
+    }
+    const bool task_timeouts =
+        options_.timeout_ms > 0 && command_.is_task() && options_.backend == Backend::processes;
     while (!finished()) {
         bool progress = gather();
         progress |= read_input();
         progress |= dispatch();
+        if (task_timeouts) check_task_timeouts();
         if (progress || finished()) continue;
-        auto until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+        auto until = Clock::now() + kSpinBeforeSleep;
         bool ready = false;
-        while (!ready && std::chrono::steady_clock::now() < until) {
+        while (!ready && Clock::now() < until) {
             for (int i = 0; i < 32 && !ready; ++i) {
                 ready = results_waiting();
                 ipc::cpu_relax();
             }
         }
         if (!ready) wait_for_events();
+        start_due_workers();
     }
     workers_->stop(std::chrono::seconds(5));
+    if (options_.stats) {
+        std::string report = stats_.report();
+        (void)!::write(2, report.data(), report.size());
+    }
     if (stop_signal_) return kExitInterruptedBase + stop_signal_;
     if (output_closed_) return kExitOutputClosed;
+    if (restart_limit_hit_) return kExitRestartLimit;
     return static_cast<int>(std::min<uint64_t>(failed_, kExitMaxFailed));
 }
 
@@ -191,7 +218,7 @@ bool Supervisor::dispatch() {
     if (stopping_) return false;
     bool progress = false;
     for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot)
-        progress |= dispatch_to(slot);
+        if (lives_[slot].up) progress |= dispatch_to(slot);
     // One wake-up per worker for the whole batch.
     if (progress)
         for (size_t slot = 0; slot < workers_->slots(); ++slot)
@@ -205,6 +232,7 @@ bool Supervisor::dispatch() {
 bool Supervisor::dispatch_to(size_t slot) {
     ipc::Ring& ring = workers_->job_ring(slot);
     bool progress = false;
+    const int64_t now_ns = realtime_ns();
     while (scheduler_.has_pending() && scheduler_.credits_left(slot) > 0) {
         const size_t wanted =
             std::min({scheduler_.credits_left(slot), scheduler_.pending_count(), kDispatchBatch});
@@ -214,6 +242,7 @@ bool Supervisor::dispatch_to(size_t slot) {
             JobSpec& job = job_batch_[batch];
             command_.fill_job(queued.seq, static_cast<uint32_t>(slot), queued.inputs, job);
             job.attempt = queued.attempt;
+            job.timeout_ms = options_.timeout_ms;
             record_sizes_[batch] = ipc::in_place_record_bytes(max_message_words(job));
             if (record_sizes_[batch] > ring.max_payload()) break;
         }
@@ -234,7 +263,7 @@ bool Supervisor::dispatch_to(size_t slot) {
                     ring, write_slots_[i],
                     [&](capnp::MessageBuilder& message) { build_job(job, message); },
                     /*notify=*/false)) {
-                scheduler_.dispatch_first(slot);
+                scheduler_.dispatch_first(slot, now_ns);
             } else {
                 // Cannot happen while max_message_words is an upper bound (tested); the
                 // worker skips the record, and the job fails rather than vanish.
@@ -260,7 +289,7 @@ bool Supervisor::dispatch_by_copy(size_t slot, const JobSpec& job) {
     if (outcome == ipc::PushOutcome::failed)
         fail_first_pending("could not hand the job to a worker: " + error);
     else
-        scheduler_.dispatch_first(slot);
+        scheduler_.dispatch_first(slot, realtime_ns());
     return true;
 }
 
@@ -340,11 +369,25 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
     result.id = oldest->seq;
     result.worker_slot = static_cast<uint32_t>(slot);
     QueuedJob job = scheduler_.complete_oldest(slot, result.end_ns - result.start_ns);
+    SlotLife& life = lives_[slot];
+    if (life.jobs_done++ == 0 && life.died_ns != 0) {
+        stats_.recovery.add(result.start_ns - life.died_ns);
+        life.died_ns = 0;
+    }
+    stats_.queue_wait.add(result.start_ns - job.dispatched_ns);
+    stats_.run_time.add(result.end_ns - result.start_ns);
+    if (result.status != JobStatus::ok && job.attempt < options_.retries && !stopping_) {
+        ++job.attempt;  // --retries: run it again; only the last attempt is reported
+        ++stats_.retried;
+        scheduler_.requeue_first(std::move(job));
+        return;
+    }
     finish_job(job, result);
     scheduler_.recycle_inputs(std::move(job.inputs));
 }
 
 void Supervisor::finish_job(const QueuedJob& job, JobResult& result) {
+    stats_.count_outcome(result.status);
     if (result.status != JobStatus::ok) ++failed_;
     if (output_closed_) return;
     std::string description;
@@ -359,37 +402,136 @@ void Supervisor::finish_job(const QueuedJob& job, JobResult& result) {
 
 void Supervisor::handle_worker_exit(const WorkerExit& exit) {
     const size_t slot = exit.slot;
-    if (!stopping_ || exit.wait_status != 0) {
-        std::string line = "ringrun: worker " + std::to_string(slot + 1) + " (pid " +
-                           std::to_string(exit.pid) + ") " + describe_exit(exit.wait_status) + "\n";
-        (void)!::write(2, line.data(), line.size());
-    }
+    SlotLife& life = lives_[slot];
+    life.up = false;
+    status_.kill_command_group(slot);  // its command must not outlive it
+    status_[slot].job_seq.store(0);
     gather_slot(slot);  // salvage every complete result it left
     auto lost = scheduler_.take_in_flight(slot);
-    for (auto it = lost.rbegin(); it != lost.rend(); ++it) {
-        QueuedJob job = std::move(*it);
-        if (job.attempt < options_.lost_attempts && !stopping_) {
-            ++job.attempt;
-            scheduler_.requeue_first(std::move(job));
-            continue;
-        }
-        JobResult result;
-        result.id = job.seq;
-        result.attempt = job.attempt;
-        result.worker_slot = static_cast<uint32_t>(slot);
-        result.status = JobStatus::lost;
-        result.signal = WIFSIGNALED(exit.wait_status) ? WTERMSIG(exit.wait_status) : 0;
-        result.error_text = "lost: its worker " + describe_exit(exit.wait_status) + " (attempt " +
-                            std::to_string(job.attempt) + ")";
-        finish_job(job, result);
+    if (!stopping_ || exit.wait_status != 0) {
+        std::string line = "ringrun: worker " + std::to_string(slot + 1) + " (pid " +
+                           std::to_string(exit.pid) + ") ";
+        line += life.timed_out_seq ? "was killed: its task overran --timeout"
+                                   : describe_exit(exit.wait_status);
+        if (!lost.empty()) line += "; " + std::to_string(lost.size()) + " of its jobs unfinished";
+        line += "\n";
+        (void)!::write(2, line.data(), line.size());
     }
+    for (auto it = lost.rbegin(); it != lost.rend(); ++it)
+        retire_lost_job(std::move(*it), slot, exit.wait_status);
+    life.timed_out_seq = 0;
     held_results_[slot] = HeldResults{};
-    workers_->job_ring(slot).reset();
+    workers_->job_ring(slot).reset();  // repairs a mutex its owner died holding
     workers_->result_ring(slot).reset();
     faulted_[slot] = false;
-    if (!stopping_) {
-        workers_->start(slot);
+    if (!stopping_) schedule_restart(slot);
+}
+
+// A job that was inside a dead worker: retried (attempt + 1) while attempts remain,
+// otherwise reported lost; the task it was killed for overrunning is reported timeout.
+void Supervisor::retire_lost_job(QueuedJob job, size_t slot, int wait_status) {
+    const uint32_t attempts = std::max(options_.lost_attempts, options_.retries);
+    JobResult result;
+    result.id = job.seq;
+    result.attempt = job.attempt;
+    result.worker_slot = static_cast<uint32_t>(slot);
+    if (job.seq == lives_[slot].timed_out_seq) {
+        result.status = JobStatus::timeout;
+        result.error_text = "timed out after " + std::to_string(options_.timeout_ms) +
+                            " ms; its worker was killed and replaced";
+        finish_job(job, result);
+        return;
     }
+    if (job.attempt < attempts && !stopping_) {
+        ++job.attempt;
+        ++stats_.retried;
+        scheduler_.requeue_first(std::move(job));
+        return;
+    }
+    result.status = JobStatus::lost;
+    result.signal = WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : 0;
+    result.error_text = "failed: its worker " + describe_exit(wait_status) + " (attempt " +
+                        std::to_string(job.attempt) + " of " + std::to_string(attempts) + ")";
+    finish_job(job, result);
+}
+
+// Restart intensity (as Erlang/OTP's supervisors): more than max_restarts within
+// restart_window stops the run. A slot whose workers keep dying before finishing a
+// job gets its replacement later and later (10 ms doubling to 1 s), so a crash loop
+// does not eat the machine.
+void Supervisor::schedule_restart(size_t slot) {
+    const auto now = Clock::now();
+    recent_restarts_.push_back(now);
+    while (!recent_restarts_.empty() && recent_restarts_.front() < now - options_.restart_window)
+        recent_restarts_.pop_front();
+    if (options_.max_restarts != 0 && recent_restarts_.size() > options_.max_restarts) {
+        char line[256];
+        std::snprintf(line, sizeof line,
+                      "ringrun: %zu worker restarts within %.0f s (--max-restarts %zu "
+                      "--restart-window %.0f); stopping: no new jobs start, running ones finish\n",
+                      recent_restarts_.size(), options_.restart_window.count() / 1000.0,
+                      options_.max_restarts, options_.restart_window.count() / 1000.0);
+        (void)!::write(2, line, std::strlen(line));
+        restart_limit_hit_ = true;
+        begin_stop();
+        return;
+    }
+    SlotLife& life = lives_[slot];
+    const bool quick = life.jobs_done == 0 && now - life.started < std::chrono::seconds(1);
+    life.quick_deaths = quick ? life.quick_deaths + 1 : 0;
+    const auto delay =
+        life.quick_deaths <= 1
+            ? std::chrono::milliseconds(0)
+            : std::min(
+                  std::chrono::milliseconds(1000),
+                  std::chrono::milliseconds(10 << std::min<uint32_t>(life.quick_deaths - 2, 7)));
+    life.restart_due = now + delay;
+    life.died_ns = realtime_ns();
+    start_due_workers();
+}
+
+void Supervisor::start_due_workers() {
+    if (stopping_) return;
+    const auto now = Clock::now();
+    for (size_t slot = 0; slot < lives_.size(); ++slot) {
+        SlotLife& life = lives_[slot];
+        if (life.up || life.died_ns == 0 || now < life.restart_due) continue;
+        workers_->start(slot);
+        ++stats_.restarts;
+        life.up = true;
+        life.started = now;
+        life.jobs_done = 0;
+    }
+}
+
+// In-process tasks cannot be interrupted: one that overruns --timeout gets its worker
+// SIGKILLed, and handle_worker_exit reports it as timed out.
+void Supervisor::check_task_timeouts() {
+    const int64_t now = ipc::monotonic_ns();
+    const int64_t limit = static_cast<int64_t>(options_.timeout_ms) * 1'000'000;
+    for (size_t slot = 0; slot < lives_.size(); ++slot) {
+        if (!lives_[slot].up || lives_[slot].timed_out_seq != 0) continue;
+        uint64_t seq = status_[slot].job_seq.load(std::memory_order_acquire);
+        if (seq == 0) continue;
+        if (now - status_[slot].job_start_ns.load(std::memory_order_relaxed) <= limit) continue;
+        lives_[slot].timed_out_seq = seq;
+        if (workers_->pid(slot) > 0) kill(workers_->pid(slot), SIGKILL);
+    }
+}
+
+// How long the event loop may sleep: until the next replacement is due, or the next
+// task-timeout check, and never more than the safety wake.
+int Supervisor::wait_timeout_ms() const {
+    auto wait = std::chrono::milliseconds(kSafetyWakeMs);
+    const auto now = Clock::now();
+    for (const SlotLife& life : lives_)
+        if (!life.up && life.died_ns != 0 && !stopping_)
+            wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(
+                                      std::max(life.restart_due - now, Clock::duration(0))));
+    if (options_.timeout_ms > 0 && command_.is_task())
+        wait = std::min(
+            wait, std::chrono::milliseconds(std::clamp<uint64_t>(options_.timeout_ms / 4, 1, 100)));
+    return static_cast<int>(wait.count());
 }
 
 void Supervisor::begin_stop() {
@@ -417,7 +559,8 @@ void Supervisor::handle_signal(int sig) {
     (void)!::write(2, msg, std::strlen(msg));
     // Processes: kill and reap the workers, remove the segment. Threads cannot be
     // stopped mid-job: the process exits under them.
-    if (options_.backend == Backend::processes) workers_.reset();
+    workers_->kill_all();  // threads' commands too; the threads die with the process
+    if (options_.backend == Backend::processes) workers_.reset();  // removes the segment
     _exit(kExitInterruptedBase + sig);
 }
 
@@ -425,7 +568,9 @@ bool Supervisor::results_waiting() {
     for (size_t slot = 0; slot < workers_->slots(); ++slot) {
         ipc::Ring& ring = workers_->result_ring(slot);
         const auto& last = held_results_[slot].last;
-        if (last ? ring.try_peek_after(*last).has_value() : !ring.empty()) return true;
+        // Committed records only: one reserved by a worker that died before committing it
+        // must not keep the loop from sleeping and learning of that death.
+        if ((last ? ring.try_peek_after(*last) : ring.try_peek()).has_value()) return true;
     }
     return false;
 }
@@ -436,7 +581,7 @@ void Supervisor::wait_for_events() {
         workers_->result_ring(slot).set_consumer_waiting(true);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     struct epoll_event events[8];
-    int n = results_waiting() ? 0 : events_->wait(events, 8, kSafetyWakeMs);
+    int n = results_waiting() ? 0 : events_->wait(events, 8, wait_timeout_ms());
     for (size_t slot = 0; slot < workers_->slots(); ++slot)
         workers_->result_ring(slot).set_consumer_waiting(false);
     for (int i = 0; i < n; ++i) {

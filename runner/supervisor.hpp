@@ -4,15 +4,20 @@
 // It must never block anywhere but in epoll_wait, and never lose a finished job's result.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "ipc/message_record.hpp"
+#include "ipc/slot_status.hpp"
 #include "runner/command_template.hpp"
 #include "runner/input_source.hpp"
+#include "runner/orphan_reaper.hpp"
 #include "runner/output_sink.hpp"
+#include "runner/run_statistics.hpp"
 #include "runner/scheduler.hpp"
 #include "runner/worker_backend.hpp"
 
@@ -21,7 +26,14 @@ namespace ringrun {
 struct SupervisorOptions {
     size_t workers = 1;
     Backend backend = Backend::processes;
-    uint32_t lost_attempts = 3;  // tries for a job whose worker keeps dying under it
+    uint32_t retries = 1;        // --retries: attempts for a job that fails
+    uint32_t lost_attempts = 3;  // attempts for a job whose worker keeps dying under it
+    uint64_t timeout_ms = 0;     // --timeout; 0: none
+    // Restart intensity: more than max_restarts replacements within restart_window stop
+    // the run (0: no limit).
+    size_t max_restarts = 50;
+    std::chrono::milliseconds restart_window{10'000};
+    bool stats = false;          // --stats: print RunStatistics on stderr at the end
     size_t input_window = 4096;  // jobs read ahead of dispatch, at most
 };
 
@@ -29,6 +41,7 @@ struct SupervisorOptions {
 inline constexpr int kExitInterruptedBase = 128;  // + the signal number
 inline constexpr int kExitOutputClosed = 141;
 inline constexpr int kExitMaxFailed = 101;
+inline constexpr int kExitRestartLimit = 102;  // workers died faster than --max-restarts allows
 
 class Supervisor {
   public:
@@ -53,6 +66,11 @@ class Supervisor {
     void release_results(size_t slot);
     void handle_result(size_t slot, const std::string& decode_error, JobResult& result);
     void handle_worker_exit(const struct WorkerExit& exit);
+    void retire_lost_job(QueuedJob job, size_t slot, int wait_status);
+    void schedule_restart(size_t slot);
+    void start_due_workers();
+    void check_task_timeouts();
+    int wait_timeout_ms() const;
     void finish_job(const QueuedJob& job, JobResult& result);
     void handle_signal(int signal);
     void begin_stop();
@@ -65,10 +83,26 @@ class Supervisor {
     InputSource& input_;
     OutputSink& output_;
     std::unique_ptr<Events> events_;
+    ipc::SlotStatusTable status_;
+    OrphanReaper reaper_;  // forked before the workers, so it holds none of their fds
     std::unique_ptr<WorkerBackend> workers_;
     Scheduler scheduler_;
     std::vector<bool> faulted_;  // slots whose worker broke the protocol and is being killed
-    struct HeldResults {         // result records read but not yet released, per slot
+    using Clock = std::chrono::steady_clock;
+    struct SlotLife {  // one slot's worker, across its replacements
+        bool up = false;
+        Clock::time_point started;
+        Clock::time_point restart_due;  // when down: when to fork its replacement
+        uint64_t jobs_done = 0;         // by the current worker
+        uint32_t quick_deaths = 0;      // consecutive deaths with no job done, under 1 s old
+        uint64_t timed_out_seq = 0;     // the task job it was killed for overrunning
+        int64_t died_ns = 0;            // when its predecessor's death was handled (realtime)
+    };
+    std::vector<SlotLife> lives_;
+    std::deque<Clock::time_point> recent_restarts_;
+    bool restart_limit_hit_ = false;
+    RunStatistics stats_;
+    struct HeldResults {  // result records read but not yet released, per slot
         std::optional<ipc::ReadSlot> last;
         uint32_t count = 0;
     };

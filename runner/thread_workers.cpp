@@ -19,8 +19,9 @@ struct FreeDeleter {
 
 class ThreadWorkers : public WorkerBackend {
   public:
-    ThreadWorkers(size_t slots, int doorbell_fd)
-        : memory_(allocate(ipc::RingSet::footprint(slots, {}))),
+    ThreadWorkers(size_t slots, int doorbell_fd, ipc::SlotStatusTable& status)
+        : status_(status),
+          memory_(allocate(ipc::RingSet::footprint(slots, {}))),
           rings_(memory_.get(), slots, {}, doorbell_fd),
           spill_(run_dir_.path()),
           threads_(slots) {}
@@ -37,6 +38,7 @@ class ThreadWorkers : public WorkerBackend {
         threads_[slot] = std::thread([this, slot] {
             WorkerContext context(slot, rings_.job_ring(slot), rings_.result_ring(slot),
                                   run_dir_.path());
+            context.attach_status(&status_[slot]);
             run_worker_loop(context);
         });
     }
@@ -49,7 +51,7 @@ class ThreadWorkers : public WorkerBackend {
             if (t.joinable()) t.join();
     }
 
-    void kill_all() override {}
+    void kill_all() override { status_.kill_command_groups(); }
 
   private:
     static std::unique_ptr<void, FreeDeleter> allocate(size_t bytes) {
@@ -58,6 +60,7 @@ class ThreadWorkers : public WorkerBackend {
         return std::unique_ptr<void, FreeDeleter>(p);
     }
 
+    ipc::SlotStatusTable& status_;
     ipc::RunDirectory run_dir_;
     std::unique_ptr<void, FreeDeleter> memory_;
     ipc::RingSet rings_;
@@ -67,8 +70,9 @@ class ThreadWorkers : public WorkerBackend {
 
 }  // namespace
 
-std::unique_ptr<WorkerBackend> make_thread_workers(size_t slots, int doorbell_fd) {
-    return std::make_unique<ThreadWorkers>(slots, doorbell_fd);
+std::unique_ptr<WorkerBackend> make_thread_workers(size_t slots, int doorbell_fd,
+                                                   ipc::SlotStatusTable& status) {
+    return std::make_unique<ThreadWorkers>(slots, doorbell_fd, status);
 }
 
 }  // namespace ringrun

@@ -11,6 +11,7 @@
 
 #include "ipc/message_record.hpp"
 #include "ipc/ring.hpp"
+#include "ipc/slot_status.hpp"
 
 namespace ringrun {
 
@@ -34,12 +35,15 @@ class WorkerBackend {
     virtual std::vector<WorkerExit> reap() = 0;
     // Closes every job ring and waits until timeout for workers to finish, then kills.
     virtual void stop(std::chrono::milliseconds timeout) = 0;
-    // Kills every worker now (SIGKILL). Threads cannot be killed: no-op.
+    // Kills every worker now (SIGKILL), and the commands they run. Threads cannot be
+    // killed: only their commands are.
     virtual void kill_all() = 0;
     virtual pid_t pid(size_t slot) const = 0;
 };
 
-// doorbell_fd: the eventfd every result ring rings.
-std::unique_ptr<WorkerBackend> make_worker_backend(Backend backend, size_t slots, int doorbell_fd);
+// doorbell_fd: the eventfd every result ring rings; status: where each slot's worker
+// publishes its job and command group (outlives the backend).
+std::unique_ptr<WorkerBackend> make_worker_backend(Backend backend, size_t slots, int doorbell_fd,
+                                                   ipc::SlotStatusTable& status);
 
 }  // namespace ringrun

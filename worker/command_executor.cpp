@@ -213,6 +213,7 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
         return r;
     }
 
+    if (limits.running_group) limits.running_group->store(pid, std::memory_order_release);
     int pidfd = sys::checked("pidfd_open", args[0],
                              [&] { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); });
     const auto started = Clock::now();
@@ -259,6 +260,10 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
     struct rusage usage {};
     sys::checked("wait4", args[0], [&] { return wait4(pid, &status, 0, &usage); });
     r.end_ns = realtime_ns();
+    if (limits.running_group) limits.running_group->store(0, std::memory_order_release);
+    // A timed-out command's group goes whole: a member that ignored SIGTERM must not
+    // outlive the leader.
+    if (term_sent && !kill_sent) kill(-pid, SIGKILL);
     // The command has exited: take what its pipes hold now, and never wait for a
     // background grandchild that inherited them.
     if (out.read_end >= 0) read_available(out, r.out);

@@ -5,6 +5,7 @@
 // the output pipes open after the command itself has exited.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -14,6 +15,9 @@ namespace ringrun {
 
 struct CommandLimits {
     std::chrono::milliseconds kill_grace{1000};  // between TERM and KILL on timeout
+    // Where the running command's process group is published (null: nowhere), so that
+    // the supervisor or the orphan reaper can kill it if this worker dies.
+    std::atomic<int32_t>* running_group = nullptr;
 };
 
 JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLimits& limits = {});

@@ -5,6 +5,8 @@
 #include <capnp/message.h>
 #include <sched.h>
 
+#include <cstring>
+
 #include "worker/job_codec.hpp"
 
 namespace ringrun {
@@ -36,6 +38,24 @@ JobResult run_task(const JobSpec& job, const WorkerContext& context) {
     return r;
 }
 
+// Kills this worker at a point inside pushing result's record, if the fault plan says so.
+void inject_push_fault(WorkerContext& context, const JobSpec& job) {
+    const FaultPlan& faults = context.faults;
+    if (faults.fires(FaultPoint::holding_ring_lock, job)) {
+        context.result_ring.lock_for_test();
+        die_by_fault();
+    }
+    if (faults.fires(FaultPoint::reserved_not_committed, job)) {
+        (void)context.result_ring.try_reserve(64);
+        die_by_fault();
+    }
+    if (faults.fires(FaultPoint::half_written, job)) {
+        if (auto slot = context.result_ring.try_reserve(256))
+            std::memset(slot->data, 0x5a, slot->size / 2);
+        die_by_fault();
+    }
+}
+
 // Pushes result, waiting as long as it takes: the supervisor drains result rings
 // continually, and if it dies this process dies with it (PR_SET_PDEATHSIG).
 void push_result(WorkerContext& context, const JobResult& result, ipc::MessageScratch& scratch) {
@@ -60,6 +80,19 @@ void push_result(WorkerContext& context, const JobResult& result, ipc::MessageSc
         failed.error_text = "result could not be delivered: " + error;
         send(failed);
     }
+}
+
+// Runs job with its start published in the slot status, so that the supervisor can
+// time out an in-process task by killing this worker.
+JobResult run_published(WorkerContext& context, const JobSpec& job) {
+    if (context.status) {
+        context.status->job_start_ns.store(ipc::monotonic_ns(), std::memory_order_relaxed);
+        context.status->job_seq.store(job.id, std::memory_order_release);
+    }
+    JobResult result = execute_job(job, context);
+    if (context.faults.fires(FaultPoint::mid_job, job)) die_by_fault();
+    if (context.status) context.status->job_seq.store(0, std::memory_order_release);
+    return result;
 }
 
 }  // namespace
@@ -127,7 +160,10 @@ void run_worker_loop(WorkerContext& context) {
             push_result(context, bad, scratch);
             continue;
         }
-        push_result(context, execute_job(job, context), scratch);
+        if (context.faults.fires(FaultPoint::after_pop, job)) die_by_fault();
+        JobResult result = run_published(context, job);
+        inject_push_fault(context, job);
+        push_result(context, result, scratch);
     }
 }
 

@@ -8,7 +8,9 @@
 
 #include "ipc/message_record.hpp"
 #include "ipc/ring.hpp"
+#include "ipc/slot_status.hpp"
 #include "worker/command_executor.hpp"
+#include "worker/fault_injection.hpp"
 #include "worker/task_registry.hpp"
 
 namespace ringrun {
@@ -20,12 +22,22 @@ struct WorkerContext {
     WorkerContext(size_t slot, ipc::Ring job_ring, ipc::Ring result_ring,
                   const std::string& spill_directory);
 
+    // Publishes this worker's job and command group in status.
+    void attach_status(ipc::SlotStatus* slot_status) {
+        status = slot_status;
+        command_limits.running_group = slot_status ? &slot_status->command_group : nullptr;
+    }
+
     uint32_t slot = 0;
     ipc::Ring job_ring;
     ipc::Ring result_ring;
     ipc::SpillDirectory spill{""};
     const TaskRegistry* tasks = nullptr;
     CommandLimits command_limits;
+    // Where this slot publishes the job it runs and its command's process group (may be
+    // null in unit tests).
+    ipc::SlotStatus* status = nullptr;
+    FaultPlan faults;  // tests only: see fault_injection.hpp
     // How long to spin for the next job before sleeping. Short: on a machine with as
     // many workers as cores, a spinning worker steals the supervisor's CPU (measured:
     // 5 µs beats both 1 µs, which sleeps too often, and 20 µs).

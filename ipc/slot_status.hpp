@@ -1,0 +1,44 @@
+// What each worker slot is doing, published in a small shared mapping made before any
+// fork, so that the supervisor and the orphan reaper can read it even after the worker
+// died: the process group of the command it runs, and the job it runs and since when.
+// Workers only store into their own slot; nothing here ever blocks or allocates after
+// construction.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace ringrun::ipc {
+
+struct alignas(64) SlotStatus {
+    std::atomic<int32_t> command_group{0};  // pgid of the running command; 0: none
+    std::atomic<uint64_t> job_seq{0};       // the job being run; 0: none
+    std::atomic<int64_t> job_start_ns{0};   // CLOCK_MONOTONIC when it started
+};
+
+class SlotStatusTable {
+  public:
+    explicit SlotStatusTable(size_t slots);
+    ~SlotStatusTable();
+    SlotStatusTable(const SlotStatusTable&) = delete;
+    SlotStatusTable& operator=(const SlotStatusTable&) = delete;
+
+    size_t size() const { return slots_; }
+    SlotStatus& operator[](size_t slot) { return table_[slot]; }
+
+    // SIGKILLs the command group published for slot (if any) and forgets it.
+    void kill_command_group(size_t slot);
+    // The same for every slot. Async-signal-safe.
+    void kill_command_groups();
+
+  private:
+    size_t slots_;
+    SlotStatus* table_;
+};
+
+int64_t monotonic_ns();
+
+}  // namespace ringrun::ipc

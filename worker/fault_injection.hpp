@@ -1,0 +1,39 @@
+// Fault injection for the crash-recovery tests: RINGRUN_TEST_FAULT=POINT:K makes a worker
+// SIGKILL itself at POINT on every job whose sequence number is a multiple of K, on its
+// first attempt only (so the retry succeeds and a run can be checked for completeness).
+// Off unless that variable is set; a bad value is ignored with one line on stderr.
+// It must never fire on a retried job.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "worker/job.hpp"
+
+namespace ringrun {
+
+enum class FaultPoint {
+    none,
+    holding_ring_lock,       // holding its result ring's mutex
+    reserved_not_committed,  // between reserve and commit of a result record
+    half_written,            // half-way through copying a result record
+    after_pop,               // right after taking a job from its job ring
+    mid_job,                 // while running a job, before it reports
+};
+
+struct FaultPlan {
+    FaultPoint point = FaultPoint::none;
+    uint64_t every = 0;
+
+    bool fires(FaultPoint at, const JobSpec& job) const {
+        return point == at && every != 0 && job.attempt == 1 && job.id % every == 0;
+    }
+};
+
+FaultPlan fault_plan_from_environment();
+// Parses "POINT:K"; point none for anything else.
+FaultPlan parse_fault_plan(std::string_view text);
+
+[[noreturn]] void die_by_fault();
+
+}  // namespace ringrun
