@@ -10,6 +10,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -153,6 +156,65 @@ std::vector<std::string> lines_of(const std::string& text, bool sorted) {
     }
     if (sorted) std::sort(lines.begin(), lines.end());
     return lines;
+}
+
+namespace {
+
+// The state letter and parent pid from /proc/PID/stat ('\0' if there is no such process).
+std::pair<char, pid_t> stat_of(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    size_t close = text.rfind(')');
+    if (close == std::string::npos || close + 4 >= text.size()) return {'\0', 0};
+    std::istringstream rest(text.substr(close + 2));
+    char state = '\0';
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    return {state, ppid};
+}
+
+std::vector<pid_t> all_pids() {
+    std::vector<pid_t> pids;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename();
+        if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit))
+            pids.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+    return pids;
+}
+
+}  // namespace
+
+std::vector<pid_t> children_of(pid_t parent) {
+    std::vector<pid_t> children;
+    for (pid_t pid : all_pids()) {
+        auto [state, ppid] = stat_of(pid);
+        if (ppid == parent && state != 'Z' && state != '\0') children.push_back(pid);
+    }
+    return children;
+}
+
+std::string command_line_of(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    for (char& c : text)
+        if (c == '\0') c = ' ';
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    return text;
+}
+
+bool process_gone(pid_t pid) {
+    char state = stat_of(pid).first;
+    return state == '\0' || state == 'Z' || state == 'X';
+}
+
+std::vector<pid_t> processes_matching(const std::string& text) {
+    std::vector<pid_t> found;
+    for (pid_t pid : all_pids())
+        if (pid != getpid() && !process_gone(pid) &&
+            command_line_of(pid).find(text) != std::string::npos)
+            found.push_back(pid);
+    return found;
 }
 
 }  // namespace ringrun::testing

@@ -52,6 +52,15 @@ inline ProgramResult run_program(std::vector<std::string> argv, std::string inpu
     return run_program(run);
 }
 
+// Processes, read from /proc: the children of parent; the first word of a process's
+// command line (its title, for ringrun's workers); whether it is gone (no such process,
+// or a zombie: it has exited).
+std::vector<pid_t> children_of(pid_t parent);
+std::string command_line_of(pid_t pid);
+bool process_gone(pid_t pid);
+// Every process whose command line contains text.
+std::vector<pid_t> processes_matching(const std::string& text);
+
 // Lines of text, without the trailing empty one; sorted when asked.
 std::vector<std::string> lines_of(const std::string& text, bool sorted = false);
 
