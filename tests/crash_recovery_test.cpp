@@ -119,8 +119,8 @@ TEST(Crash, CrashTaskFailsWithItsSignalAfterThreeAttempts) {
 }
 
 TEST(Crash, RestartIntensityStopsTheRunWithItsOwnExitCode) {
-    auto r = run_program({RINGRUN_BINARY, "-j2", "--max-restarts", "3", "--task", "crash", ":::",
-                          "1", "2", "3", "4", "5", "6", "7", "8"});
+    auto r = run_program({RINGRUN_BINARY, "-j2", "--max-restarts", "3", "--task", "crash",
+                          ":::", "1", "2", "3", "4", "5", "6", "7", "8"});
     EXPECT_EQ(r.exit_code, 102) << r.err;
     EXPECT_NE(r.err.find("worker restarts within"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("--max-restarts 3"), std::string::npos) << r.err;
@@ -132,8 +132,8 @@ TEST(Crash, TaskOverrunningTimeoutGetsItsWorkerReplacedAndIsRecordedTimeout) {
     // The sleep task would run 60 s; the run itself is killed at 30 s if the timeout
     // did not work, and the test then fails.
     ProgramRun run;
-    run.argv = {RINGRUN_BINARY, "-j2",  "--stats", "--timeout", "0.3",
-                "--task",       "sleep", ":::",    "60000",     "1"};
+    run.argv = {RINGRUN_BINARY, "-j2",   "--stats", "--timeout", "0.3",
+                "--task",       "sleep", ":::",     "60000",     "1"};
     run.timeout = std::chrono::seconds(30);
     auto r = run_program(run);
     ASSERT_FALSE(r.timed_out);
@@ -147,15 +147,16 @@ TEST(Crash, CommandTimeoutKillsItsWholeProcessGroup) {
     const std::string marker = "61." + std::to_string(getpid());
     ProgramRun run;
     // The background member ignores SIGTERM; the leader does not.
-    run.argv = {RINGRUN_BINARY, "--timeout", "0.3",
-                "(trap '' TERM; exec sleep " + marker + ") & sleep 60; echo {}", ":::", "x"};
+    run.argv = {RINGRUN_BINARY, "--timeout",
+                "0.3",          "(trap '' TERM; exec sleep " + marker + ") & sleep 60; echo {}",
+                ":::",          "x"};
     run.timeout = std::chrono::seconds(30);
     auto r = run_program(run);
     ASSERT_FALSE(r.timed_out);
     EXPECT_EQ(r.exit_code, 1) << r.err;
-    EXPECT_TRUE(testing::poll_until(
-        [&] { return testing::processes_matching("sleep " + marker).empty(); },
-        std::chrono::seconds(5)))
+    EXPECT_TRUE(
+        testing::poll_until([&] { return testing::processes_matching("sleep " + marker).empty(); },
+                            std::chrono::seconds(5)))
         << "a member of the timed-out command's group survived";
 }
 
@@ -166,8 +167,8 @@ TEST(Crash, RetriesRunAFailingJobAgainAndReportOnlyTheLastAttempt) {
     // Fails twice per input, then succeeds.
     Script flaky("f=" + dir.path + "/$1; n=$(cat $f 2>/dev/null || echo 0); n=$((n+1)); " +
                  "echo $n > $f; [ $n -ge 3 ] && echo done $1\n");
-    auto r = run_program({RINGRUN_BINARY, "-j2", "--retries", "3", "--stats", flaky.path, ":::",
-                          "a", "b"});
+    auto r = run_program(
+        {RINGRUN_BINARY, "-j2", "--retries", "3", "--stats", flaky.path, ":::", "a", "b"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(lines_of(r.out, true), (std::vector<std::string>{"done a", "done b"}));
     EXPECT_NE(r.err.find("4 retried"), std::string::npos) << r.err;
@@ -178,7 +179,8 @@ TEST(Crash, RetriesRunAFailingJobAgainAndReportOnlyTheLastAttempt) {
 }
 
 TEST(Crash, StatsReportOutcomesAndDistributions) {
-    auto r = run_program({RINGRUN_BINARY, "-j2", "--stats", "--task", "noop", ":::", "1", "2", "3"});
+    auto r =
+        run_program({RINGRUN_BINARY, "-j2", "--stats", "--task", "noop", ":::", "1", "2", "3"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("3 jobs: 3 ok, 0 failed"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("0 worker restarts"), std::string::npos) << r.err;
@@ -196,8 +198,8 @@ TEST(Crash, SupervisorKilledLeavesNoProcessAfterTwoSeconds) {
         int null_fd = open("/dev/null", O_WRONLY);
         dup2(null_fd, 1);
         dup2(null_fd, 2);
-        execl(RINGRUN_BINARY, RINGRUN_BINARY, "-j2", "sleep", ":::", marker.c_str(),
-              marker.c_str(), marker.c_str(), static_cast<char*>(nullptr));
+        execl(RINGRUN_BINARY, RINGRUN_BINARY, "-j2", "sleep", ":::", marker.c_str(), marker.c_str(),
+              marker.c_str(), static_cast<char*>(nullptr));
         return 127;
     });
     ASSERT_TRUE(testing::poll_until(
@@ -225,8 +227,8 @@ TEST(Crash, SupervisorKilledLeavesNoProcessAfterTwoSeconds) {
         },
         std::chrono::seconds(2));
     for (pid_t pid : run)
-        if (!testing::process_gone(pid)) ADD_FAILURE() << "still running: " << pid << " "
-                                                        << testing::command_line_of(pid);
+        if (!testing::process_gone(pid))
+            ADD_FAILURE() << "still running: " << pid << " " << testing::command_line_of(pid);
     EXPECT_TRUE(all_gone);
     for (pid_t pid : run) kill(pid, SIGKILL);
 
@@ -241,8 +243,8 @@ TEST(Crash, SupervisorKilledLeavesNoProcessAfterTwoSeconds) {
 
 TEST(Crash, ThreadsBackendCrashTakesTheWholeRunDownWhereProcessesCarryOn) {
     // run_program runs ringrun in a child process: its death is observed, not suffered.
-    auto threads = run_program(
-        {RINGRUN_BINARY, "-j2", "--backend", "threads", "--task", "crash", ":::", "1"});
+    auto threads =
+        run_program({RINGRUN_BINARY, "-j2", "--backend", "threads", "--task", "crash", ":::", "1"});
     EXPECT_EQ(threads.exit_code, 128 + SIGSEGV) << threads.err;
     auto processes = run_program({RINGRUN_BINARY, "-j2", "--task", "crash", ":::", "1"});
     EXPECT_EQ(processes.exit_code, 1) << processes.err;  // one failed job, run completed

@@ -160,10 +160,23 @@ std::vector<std::string> lines_of(const std::string& text, bool sorted) {
 
 namespace {
 
+// The whole of a small /proc file, or "" if the process is gone (reads of a process that
+// exits meanwhile fail with ESRCH).
+std::string read_proc(pid_t pid, const char* file) {
+    std::string path = "/proc/" + std::to_string(pid) + "/" + file;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    std::string text;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    return n < 0 ? std::string() : text;
+}
+
 // The state letter and parent pid from /proc/PID/stat ('\0' if there is no such process).
 std::pair<char, pid_t> stat_of(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(in)), {});
+    std::string text = read_proc(pid, "stat");
     size_t close = text.rfind(')');
     if (close == std::string::npos || close + 4 >= text.size()) return {'\0', 0};
     std::istringstream rest(text.substr(close + 2));
@@ -175,7 +188,8 @@ std::pair<char, pid_t> stat_of(pid_t pid) {
 
 std::vector<pid_t> all_pids() {
     std::vector<pid_t> pids;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::error_code ignored;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ignored)) {
         const std::string name = entry.path().filename();
         if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit))
             pids.push_back(static_cast<pid_t>(std::stol(name)));
@@ -195,8 +209,7 @@ std::vector<pid_t> children_of(pid_t parent) {
 }
 
 std::string command_line_of(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
-    std::string text((std::istreambuf_iterator<char>(in)), {});
+    std::string text = read_proc(pid, "cmdline");
     for (char& c : text)
         if (c == '\0') c = ' ';
     while (!text.empty() && text.back() == ' ') text.pop_back();
