@@ -155,21 +155,32 @@ int Supervisor::run() {
     }
     const bool task_timeouts =
         options_.timeout_ms > 0 && command_.is_task() && options_.backend == Backend::processes;
+    // The spin watches cheaply for anything reserved; if what it saw gave no progress
+    // (a record still being written, or one a dead worker never committed), the next
+    // idle turn goes straight to wait_for_events, whose check is exact: the loop always
+    // reaches epoll and learns of a worker's death.
+    bool spun_in_vain = false;
     while (!finished()) {
         bool progress = gather();
         progress |= read_input();
         progress |= dispatch();
         if (task_timeouts) check_task_timeouts();
+        if (progress) spun_in_vain = false;
         if (progress || finished()) continue;
-        auto until = Clock::now() + kSpinBeforeSleep;
-        bool ready = false;
-        while (!ready && Clock::now() < until) {
-            for (int i = 0; i < 32 && !ready; ++i) {
-                ready = results_waiting();
-                ipc::cpu_relax();
+        if (!spun_in_vain) {
+            auto until = Clock::now() + kSpinBeforeSleep;
+            bool ready = false;
+            while (!ready && Clock::now() < until) {
+                for (int i = 0; i < 32 && !ready; ++i) {
+                    ready = results_reserved();
+                    ipc::cpu_relax();
+                }
             }
+            spun_in_vain = ready;
+            if (ready) continue;
         }
-        if (!ready) wait_for_events();
+        spun_in_vain = false;
+        wait_for_events();
         start_due_workers();
     }
     workers_->stop(std::chrono::seconds(5));
@@ -562,6 +573,15 @@ void Supervisor::handle_signal(int sig) {
     workers_->kill_all();  // threads' commands too; the threads die with the process
     if (options_.backend == Backend::processes) workers_.reset();  // removes the segment
     _exit(kExitInterruptedBase + sig);
+}
+
+bool Supervisor::results_reserved() {
+    for (size_t slot = 0; slot < workers_->slots(); ++slot) {
+        ipc::Ring& ring = workers_->result_ring(slot);
+        const auto& last = held_results_[slot].last;
+        if (last ? ring.has_reserved_after(*last) : !ring.empty()) return true;
+    }
+    return false;
 }
 
 bool Supervisor::results_waiting() {

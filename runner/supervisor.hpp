@@ -75,7 +75,8 @@ class Supervisor {
     void handle_signal(int signal);
     void begin_stop();
     bool finished() const;
-    bool results_waiting();
+    bool results_waiting();   // committed results not yet read: exact
+    bool results_reserved();  // anything reserved past what was read: cheap
     void wait_for_events();
 
     SupervisorOptions options_;

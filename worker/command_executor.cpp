@@ -205,6 +205,9 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
                               env);
         }
     }
+    // Published first thing: until then, this worker's death would orphan the command.
+    if (rc == 0 && limits.running_group)
+        limits.running_group->store(pid, std::memory_order_release);
     out.close_write();
     err.close_write();
     if (rc != 0) {
@@ -213,7 +216,6 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
         return r;
     }
 
-    if (limits.running_group) limits.running_group->store(pid, std::memory_order_release);
     int pidfd = sys::checked("pidfd_open", args[0],
                              [&] { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); });
     const auto started = Clock::now();

@@ -59,6 +59,18 @@ void inject_push_fault(WorkerContext& context, const JobSpec& job) {
 // Pushes result, waiting as long as it takes: the supervisor drains result rings
 // continually, and if it dies this process dies with it (PR_SET_PDEATHSIG).
 void push_result(WorkerContext& context, const JobResult& result, ipc::MessageScratch& scratch) {
+    // The common case: built in place in a record sized by the message's upper bound.
+    const size_t bytes = ipc::in_place_record_bytes(max_message_words(result));
+    if (bytes <= context.result_ring.max_payload()) {
+        std::optional<ipc::WriteSlot> slot;
+        while (!(slot = context.result_ring.reserve_wait(bytes, kIdleWait, context.idle_spin))) {
+        }
+        if (ipc::build_in_record(
+                context.result_ring, *slot,
+                [&](capnp::MessageBuilder& message) { build_result(result, message); },
+                /*notify=*/true))
+            return;
+    }
     auto send = [&](const JobResult& r) {
         return scratch.build(max_message_words(r), [&](capnp::MessageBuilder& message) {
             build_result(r, message);
