@@ -191,7 +191,10 @@ TEST(Crash, StatsReportOutcomesAndDistributions) {
 
 // --- The supervisor itself SIGKILLed ------------------------------------------------
 
-TEST(Crash, SupervisorKilledLeavesNoProcessAfterTwoSeconds) {
+class SupervisorKilled : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(SupervisorKilled, LeavesNoProcessAfterTwoSeconds) {
+    const std::string backend = GetParam();
     // Orphans come to this process, so that it can tell them gone (exited) and reap them.
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     const std::string marker = "30." + std::to_string(getpid());
@@ -208,7 +211,8 @@ TEST(Crash, SupervisorKilledLeavesNoProcessAfterTwoSeconds) {
         std::chrono::seconds(20)));
     std::vector<pid_t> run = testing::processes_matching("sleep " + marker);
     for (pid_t child : testing::children_of(supervisor.pid())) run.push_back(child);
-    ASSERT_GE(run.size(), 5u);  // two commands, two workers, the reaper
+    // Two commands and the reaper, and two workers when they are processes.
+    ASSERT_GE(run.size(), backend == "processes" ? 5u : 3u);
     const std::string segment_prefix = "ringrun." + std::to_string(supervisor.pid()) + ".";
     auto segment_left = [&] {
         for (const auto& e : std::filesystem::directory_iterator("/dev/shm"))
@@ -238,6 +242,18 @@ TEST(Crash, SupervisorKilledLeavesNoProcessAfterTwoSeconds) {
     auto next = run_program({RINGRUN_BINARY, "--task", "noop", ":::", "1"});
     EXPECT_EQ(next.exit_code, 0) << next.err;
     EXPECT_FALSE(segment_left());
+}
+
+INSTANTIATE_TEST_SUITE_P(Crash, SupervisorKilled, ::testing::Values("processes", "threads"));
+
+TEST(Crash, CommandTimeoutOnThreadsToo) {
+    ProgramRun run;
+    run.argv = {RINGRUN_BINARY, "--backend", "threads", "--timeout", "0.3", "sleep", ":::", "60"};
+    run.timeout = std::chrono::seconds(30);
+    auto r = run_program(run);
+    ASSERT_FALSE(r.timed_out);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("timed out"), std::string::npos) << r.err;
 }
 
 // --- The contrast: threads cannot contain a crash ----------------------------------------
