@@ -12,16 +12,21 @@
 
 namespace ringrun::ipc {
 
+size_t SlotStatusTable::bytes() const {
+    return sizeof(SlotStatus) * (slots_ + 1) + sizeof(RobustMutex);
+}
+
 SlotStatusTable::SlotStatusTable(size_t slots) : slots_(slots) {
-    void* mem = mmap(nullptr, sizeof(SlotStatus) * slots, PROT_READ | PROT_WRITE,
-                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void* mem = mmap(nullptr, bytes(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED) throw sys::SystemError("mmap", "slot status table", errno);
     table_ = static_cast<SlotStatus*>(mem);
     for (size_t i = 0; i < slots; ++i) new (&table_[i]) SlotStatus{};
+    output_lock_ = reinterpret_cast<RobustMutex*>(&table_[slots + 1]);
+    output_lock_->init();
 }
 
 SlotStatusTable::~SlotStatusTable() {
-    munmap(table_, sizeof(SlotStatus) * slots_);
+    munmap(table_, bytes());
 }
 
 void SlotStatusTable::kill_command_group(size_t slot) {

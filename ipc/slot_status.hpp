@@ -11,6 +11,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ipc/robust_mutex.hpp"
+
 namespace ringrun::ipc {
 
 struct alignas(64) SlotStatus {
@@ -34,9 +36,16 @@ class SlotStatusTable {
     // The same for every slot. Async-signal-safe.
     void kill_command_groups();
 
+    // Held by whoever writes job output straight to the run's stdout or stderr
+    // (--line-buffer), so that lines from different workers never mix. Robust: a worker
+    // dying while it writes leaves at worst a torn line, never a hang.
+    RobustMutex& output_lock() { return *output_lock_; }
+
   private:
+    size_t bytes() const;
     size_t slots_;
     SlotStatus* table_;
+    RobustMutex* output_lock_;
 };
 
 int64_t monotonic_ns();

@@ -1,14 +1,19 @@
 // The command line, parsed with CLI11 into what a run needs. GNU parallel's spellings
-// where it has one. Parsing never runs anything; a bad command line is a UsageError
-// (one line, exit code kExitUsage).
+// and meanings where it has one. Parsing never runs anything and never reads input
+// (files named by :::: and -a are only named here); a bad command line is a
+// UsageError (one line, exit code kExitUsage).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "runner/halt_policy.hpp"
+#include "runner/option_values.hpp"
 #include "runner/worker_backend.hpp"
+#include "worker/command_executor.hpp"
 
 namespace ringrun {
 
@@ -19,18 +24,53 @@ class UsageError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// One input source: the arguments of a :::, or a file (:::: FILE, -a FILE; "-" is
+// stdin). linked: :::+ / ::::+, paired with the source before it.
+struct InputSpec {
+    bool is_file = false;
+    std::vector<std::string> values;  // arguments, or the one file name
+    bool linked = false;
+};
+
 struct CliOptions {
-    size_t jobs = 0;  // 0: one per core
+    // Running
+    size_t jobs = 0;
     Backend backend = Backend::processes;
     std::optional<std::string> task;
+    std::vector<std::string> command;  // words before the first :::
+    double delay_seconds = 0;
+    uint64_t memfree_bytes = 0;
+    double max_load = 0;
+    bool dry_run = false;
+    // Input
+    std::vector<InputSpec> inputs;  // empty: stdin
+    char delimiter = '\n';
+    std::optional<std::string> colsep;
+    size_t max_args = 0;  // -n; 0: one record per job
+    bool header = false;
+    // Output
+    OutputMode output_mode = OutputMode::grouped;
+    bool keep_order = false;
+    bool tag = false;
+    std::optional<std::string> tagstring;
+    std::optional<std::string> results;
+    // Record, retry, stop
+    std::optional<std::string> joblog;
+    bool resume = false, resume_failed = false, retry_failed = false;
     uint32_t retries = 1;
+    double retry_delay_seconds = 0;
     double timeout_seconds = 0;
+    double timeout_percent = 0;  // --timeout N%: of the median runtime of successful jobs
+    std::vector<TermStep> termseq = default_termseq();
+    HaltPolicy halt;
     size_t max_restarts = 50;
     double restart_window_seconds = 10;
+    // Seeing
+    bool bar = false, progress = false, eta = false;
+    uint64_t total_jobs = 0;
     bool stats = false;
-    std::vector<std::string> command;                   // words before the first :::
-    std::vector<std::vector<std::string>> input_lists;  // one per ::: or :::: group
-    bool inputs_from_stdin() const { return input_lists.empty(); }
+
+    bool inputs_from_stdin() const { return inputs.empty(); }
 };
 
 // Returns the options, or an exit code when the run is already over (--help, --version).

@@ -1,14 +1,15 @@
-// The user's command with its replacement strings ({} {.} {/} {//} {/.} {#} {%}), turned
+// The user's command with its replacement strings (see replacement_string.hpp), turned
 // into one JobSpec per input. A command line that needs a shell runs under /bin/sh -c
-// with every substituted input shell-quoted; one that does not runs as a plain argv, with
-// inputs substituted verbatim into whole words. Must never let an input change the shape
-// of the command.
+// with every substituted input shell-quoted; one that does not runs as a plain argv,
+// split into words exactly as the shell would split the quoted line. Must never let
+// an input change the shape of the command.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "runner/replacement_string.hpp"
 #include "worker/job.hpp"
 
 namespace ringrun {
@@ -17,44 +18,33 @@ class CommandTemplate {
   public:
     // words: the command as given on the command line, joined with spaces (as GNU
     // parallel does). "{}" is appended when no replacement string appears.
-    static CommandTemplate for_command(const std::vector<std::string>& words);
+    // column_names: from --header, so that {name} means that column.
+    static CommandTemplate for_command(const std::vector<std::string>& words,
+                                       const std::vector<std::string>& column_names = {});
     // An in-process task whose payload is the input.
     static CommandTemplate for_task(std::string task_name);
+    // The input is itself a whole shell command line (--retry-failed replays a joblog's).
+    static CommandTemplate for_logged_command();
 
-    // inputs: one value per input source (several with more than one :::).
+    // inputs: the job's input values (one per source, column or -n argument).
     JobSpec make_job(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs) const;
     // The same, into a job whose buffers are reused (the dispatch hot path).
     void fill_job(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs,
                   JobSpec& job) const;
+    // The command as one line, inputs quoted, as GNU parallel shows it (joblog,
+    // --dry-run, messages); for a task, its name and payload.
+    std::string command_line(uint64_t seq, uint32_t slot,
+                             const std::vector<std::string>& inputs) const;
 
     bool uses_shell() const { return kind_ == JobSpec::Kind::shell; }
     bool is_task() const { return kind_ == JobSpec::Kind::task; }
 
   private:
-    struct Part {
-        enum class Kind {
-            literal,
-            input,
-            input_no_ext,
-            basename,
-            dirname,
-            basename_no_ext,
-            seq,
-            slot
-        };
-        Kind kind;
-        std::string text;
-    };
-    using Parts = std::vector<Part>;
-    static Parts parse(const std::string& text);
-    static bool has_replacement(const Parts& parts);
-    void expand(const Parts& parts, uint64_t seq, uint32_t slot,
-                const std::vector<std::string>& inputs, bool quote, std::string& out) const;
-
     JobSpec::Kind kind_ = JobSpec::Kind::argv;
-    Parts line_;                // shell
-    std::vector<Parts> words_;  // argv
-    std::string task_name_;     // task
+    bool quote_inputs_ = true;
+    ReplacementText line_;                // the whole line (shell, and display for argv)
+    std::vector<ReplacementText> words_;  // argv
+    std::string task_name_;               // task
 };
 
 }  // namespace ringrun

@@ -1,39 +1,52 @@
-// Argument lists and line streams as job inputs.
+// Argument lists, line streams, column splitting and argument batches.
 #include "runner/input_source.hpp"
 
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "ipc/system_call.hpp"
 
 namespace ringrun {
 
-ArgumentProduct::ArgumentProduct(std::vector<std::vector<std::string>> lists)
-    : lists_(std::move(lists)), position_(lists_.size(), 0), done_(lists_.empty()) {
-    for (const auto& l : lists_) done_ |= l.empty();
+ArgumentProduct::ArgumentProduct(std::vector<InputList> lists) : lists_(std::move(lists)) {
+    for (size_t i = 0; i < lists_.size(); ++i) {
+        if (groups_.empty() || !lists_[i].linked) groups_.push_back(Group{{}, SIZE_MAX, 0});
+        groups_.back().lists.push_back(i);
+        groups_.back().length = std::min(groups_.back().length, lists_[i].values.size());
+    }
+    done_ = groups_.empty();
+    for (const auto& g : groups_) done_ |= g.length == 0;
 }
 
 bool ArgumentProduct::next(std::vector<std::string>& inputs) {
     if (done_) return false;
     inputs.resize(lists_.size());
-    for (size_t i = 0; i < lists_.size(); ++i) inputs[i] = lists_[i][position_[i]];
-    // Odometer: the last list varies fastest, as in GNU parallel.
-    size_t i = lists_.size();
+    for (const auto& g : groups_)
+        for (size_t list : g.lists) inputs[list] = lists_[list].values[g.position];
+    // Odometer over the groups: the last varies fastest.
+    size_t i = groups_.size();
     while (i > 0) {
         --i;
-        if (++position_[i] < lists_[i].size()) return true;
-        position_[i] = 0;
+        if (++groups_[i].position < groups_[i].length) return true;
+        groups_[i].position = 0;
     }
     done_ = true;
     return true;
 }
 
-LineStream::LineStream(int fd, char delimiter) : fd_(fd), delimiter_(delimiter) {}
+LineStream::LineStream(int fd, char delimiter, bool owns_fd)
+    : fd_(fd), delimiter_(delimiter), owns_fd_(owns_fd) {}
+
+LineStream::~LineStream() {
+    if (owns_fd_) ::close(fd_);
+}
 
 bool LineStream::next(std::vector<std::string>& inputs) {
     size_t end = buffer_.find(delimiter_, offset_);
     if (end == std::string::npos) {
         if (!eof_ || offset_ >= buffer_.size()) return false;
-        end = buffer_.size();  // a last line without a delimiter
+        end = buffer_.size();  // a last record without a delimiter
     }
     inputs.resize(1);
     inputs[0].assign(buffer_, offset_, end - offset_);
@@ -54,6 +67,85 @@ void LineStream::fill() {
         sys::checked("read", "input", [&] { return ::read(fd_, buffer_.data() + old, kChunk); });
     buffer_.resize(old + static_cast<size_t>(n));
     if (n == 0) eof_ = true;
+}
+
+bool LineStream::next_blocking(std::string& record) {
+    std::vector<std::string> one;
+    while (!next(one)) {
+        if (exhausted()) return false;
+        fill();
+    }
+    record = std::move(one[0]);
+    return true;
+}
+
+ColumnSplit::ColumnSplit(std::unique_ptr<InputSource> inner, const std::string& separator)
+    : inner_(std::move(inner)) {
+    static constexpr std::string_view kRegexSyntax = "\\^$.|?*+()[]{}";
+    if (separator.find_first_of(kRegexSyntax) == std::string::npos)
+        literal_ = separator;
+    else
+        regex_ = std::regex(separator, std::regex::ECMAScript);
+}
+
+void ColumnSplit::split(const std::string& value, std::vector<std::string>& columns) const {
+    if (!literal_.empty()) {
+        size_t start = 0;
+        for (;;) {
+            size_t at = value.find(literal_, start);
+            columns.push_back(value.substr(start, at - start));
+            if (at == std::string::npos) break;
+            start = at + literal_.size();
+        }
+        return;
+    }
+    size_t start = 0;
+    for (auto it = std::sregex_iterator(value.begin(), value.end(), regex_);
+         it != std::sregex_iterator(); ++it) {
+        if (it->length(0) == 0) continue;
+        columns.push_back(value.substr(start, static_cast<size_t>(it->position(0)) - start));
+        start = static_cast<size_t>(it->position(0) + it->length(0));
+    }
+    columns.push_back(value.substr(start));
+}
+
+bool ColumnSplit::next(std::vector<std::string>& inputs) {
+    if (!inner_->next(values_)) return false;
+    inputs.clear();
+    for (const auto& v : values_) split(v, inputs);
+    return true;
+}
+
+ArgumentBatch::ArgumentBatch(std::unique_ptr<InputSource> inner, size_t per_job)
+    : inner_(std::move(inner)), per_job_(per_job) {}
+
+bool ArgumentBatch::next(std::vector<std::string>& inputs) {
+    while (gathered_.size() < per_job_ && inner_->next(record_))
+        for (auto& v : record_) gathered_.push_back(std::move(v));
+    if (gathered_.empty()) return false;
+    if (gathered_.size() < per_job_ && !inner_->exhausted()) return false;  // more may come
+    inputs = std::move(gathered_);
+    gathered_.clear();
+    return true;
+}
+
+std::vector<std::string> read_records(int fd, char delimiter, const std::string& what) {
+    std::string all;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = sys::checked("read", what, [&] { return ::read(fd, buf, sizeof buf); });
+        if (n == 0) break;
+        all.append(buf, static_cast<size_t>(n));
+    }
+    std::vector<std::string> records;
+    size_t start = 0;
+    while (start < all.size()) {
+        size_t end = all.find(delimiter, start);
+        if (end == std::string::npos) end = all.size();
+        records.push_back(all.substr(start, end - start));
+        start = end + 1;
+    }
+    return records;
 }
 
 }  // namespace ringrun

@@ -1,5 +1,6 @@
-// ringrun's entry point: parse the command line, build the run, hand it to the
-// supervisor, map failures to documented exit codes. Never lets an exception escape.
+// ringrun's entry point: parse the command line, build the run (input, command, sinks,
+// what --resume skips), hand it to the supervisor, map failures to documented exit
+// codes. Never lets an exception escape.
 #include <unistd.h>
 
 #include <iostream>
@@ -7,43 +8,136 @@
 
 #include "ipc/run_directory.hpp"
 #include "ipc/shared_segment.hpp"
+#include "ipc/system_call.hpp"
 #include "runner/cli_options.hpp"
+#include "runner/input_plan.hpp"
+#include "runner/joblog.hpp"
 #include "runner/supervisor.hpp"
 #include "worker/process_title.hpp"
 #include "worker/task_registry.hpp"
+
+namespace ringrun {
+namespace {
+
+// --dry-run: every job's command, in order, nothing run.
+int print_commands(const CommandTemplate& command, InputSource& input) {
+    std::vector<std::string> inputs;
+    uint64_t seq = 0;
+    for (;;) {
+        if (input.next(inputs)) {
+            std::string line = command.command_line(++seq, 0, inputs) + "\n";
+            sys::write_all(STDOUT_FILENO, line.data(), line.size(), "stdout");
+            continue;
+        }
+        if (input.exhausted() || input.fd() < 0) break;
+        input.fill();
+    }
+    return 0;
+}
+
+// --retry-failed: the joblog's commands, by sequence number; the succeeded (and the
+// numbers the log lacks) are skipped.
+std::unique_ptr<InputSource> logged_commands(const std::map<uint64_t, LoggedJob>& log,
+                                             std::unordered_set<uint64_t>& skip) {
+    InputList commands;
+    const uint64_t last = log.empty() ? 0 : log.rbegin()->first;
+    for (uint64_t seq = 1; seq <= last; ++seq) {
+        auto it = log.find(seq);
+        commands.values.push_back(it == log.end() ? std::string() : it->second.command);
+        if (it == log.end() || it->second.succeeded) skip.insert(seq);
+    }
+    return std::make_unique<ArgumentProduct>(std::vector<InputList>{std::move(commands)});
+}
+
+int run(const CliOptions& cli) {
+    if (cli.task && !task_registry().find(*cli.task))
+        throw UsageError("unknown task '" + *cli.task + "'");
+
+    SupervisorOptions options;
+    std::unique_ptr<InputSource> input;
+    std::vector<std::string> column_names;
+    std::map<uint64_t, LoggedJob> log;
+    if (cli.joblog && (cli.resume || cli.resume_failed || cli.retry_failed))
+        log = read_joblog(cli.joblog->front() == '+' ? cli.joblog->substr(1) : *cli.joblog);
+    if (cli.retry_failed) {
+        input = logged_commands(log, options.skip_seqs);
+    } else {
+        InputPlan plan = build_input(cli);
+        input = std::move(plan.source);
+        column_names = std::move(plan.column_names);
+        for (const auto& [seq, job] : log)
+            if (cli.resume || job.succeeded) options.skip_seqs.insert(seq);
+    }
+    const CommandTemplate command = cli.task ? CommandTemplate::for_task(*cli.task)
+                                    : cli.retry_failed
+                                        ? CommandTemplate::for_logged_command()
+                                        : CommandTemplate::for_command(cli.command, column_names);
+    if (cli.dry_run) return print_commands(command, *input);
+
+    ipc::remove_stale_segments();
+    ipc::remove_stale_run_directories();
+
+    std::optional<ReplacementText> tag;
+    if (cli.tagstring)
+        tag = ReplacementText(*cli.tagstring, column_names);
+    else if (cli.tag)
+        tag = ReplacementText("{}");
+    OutputOptions output;
+    output.mode = cli.output_mode;
+    output.keep_order = cli.keep_order;
+    if (cli.output_mode == OutputMode::grouped) output.tag = tag;
+    output.values_are_task_output = command.is_task();
+    OutputPrinter printer(output);
+    std::unique_ptr<JoblogWriter> joblog;
+    if (cli.joblog) {
+        // --resume and friends add to the log they read (as GNU parallel); +FILE appends.
+        const bool append =
+            cli.joblog->front() == '+' || cli.resume || cli.resume_failed || cli.retry_failed;
+        joblog = std::make_unique<JoblogWriter>(
+            cli.joblog->front() == '+' ? cli.joblog->substr(1) : *cli.joblog, append);
+    }
+    std::unique_ptr<ResultsWriter> results;
+    if (cli.results) results = std::make_unique<ResultsWriter>(*cli.results);
+    JobReporter report(command, printer, std::move(joblog), std::move(results));
+
+    options.workers = cli.jobs;
+    options.backend = cli.backend;
+    options.retries = cli.retries;
+    options.timeout_ms = static_cast<uint64_t>(cli.timeout_seconds * 1000.0 + 0.5);
+    if (cli.timeout_seconds > 0 && options.timeout_ms == 0) options.timeout_ms = 1;
+    options.timeout_percent = cli.timeout_percent;
+    options.max_restarts = cli.max_restarts;
+    options.restart_window =
+        std::chrono::milliseconds(static_cast<int64_t>(cli.restart_window_seconds * 1000.0));
+    options.stats = cli.stats;
+    options.command_settings.termseq = cli.termseq;
+    options.command_settings.output_mode = cli.output_mode;
+    if (cli.output_mode == OutputMode::line_buffer) options.line_tag = tag;
+    auto ms = [](double seconds) {
+        return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0 + 0.5));
+    };
+    options.retry_delay = ms(cli.retry_delay_seconds);
+    options.start_delay = ms(cli.delay_seconds);
+    options.memfree_bytes = cli.memfree_bytes;
+    options.max_load = cli.max_load;
+    options.halt = cli.halt;
+    if (cli.bar || cli.progress || cli.eta)
+        options.progress = ProgressMeter::Options{cli.bar, cli.eta, STDERR_FILENO, cli.total_jobs};
+
+    Supervisor supervisor(std::move(options), command, *input, report);
+    return supervisor.run();
+}
+
+}  // namespace
+}  // namespace ringrun
 
 int main(int argc, char** argv) {
     using namespace ringrun;
     try {
         CliOutcome parsed = parse_command_line(argc, argv);
         if (!parsed.options) return parsed.exit_code;
-        const CliOptions& cli = *parsed.options;
         init_process_title(argc, argv);
-        ipc::remove_stale_segments();
-        ipc::remove_stale_run_directories();
-
-        if (cli.task && !task_registry().find(*cli.task))
-            throw UsageError("unknown task '" + *cli.task + "'");
-        CommandTemplate command = cli.task ? CommandTemplate::for_task(*cli.task)
-                                           : CommandTemplate::for_command(cli.command);
-        std::unique_ptr<InputSource> input;
-        if (cli.inputs_from_stdin())
-            input = std::make_unique<LineStream>(STDIN_FILENO);
-        else
-            input = std::make_unique<ArgumentProduct>(cli.input_lists);
-        GroupedOutput output;
-        SupervisorOptions options;
-        options.workers = cli.jobs;
-        options.backend = cli.backend;
-        options.retries = cli.retries;
-        options.timeout_ms = static_cast<uint64_t>(cli.timeout_seconds * 1000.0 + 0.5);
-        if (cli.timeout_seconds > 0 && options.timeout_ms == 0) options.timeout_ms = 1;
-        options.max_restarts = cli.max_restarts;
-        options.restart_window =
-            std::chrono::milliseconds(static_cast<int64_t>(cli.restart_window_seconds * 1000.0));
-        options.stats = cli.stats;
-        Supervisor supervisor(options, command, *input, output);
-        return supervisor.run();
+        return run(*parsed.options);
     } catch (const UsageError& e) {
         std::cerr << "ringrun: " << e.what() << "\n";
         return kExitUsage;

@@ -23,8 +23,10 @@ namespace {
 
 class ProcessWorkers : public WorkerBackend {
   public:
-    ProcessWorkers(size_t slots, int doorbell_fd, ipc::SlotStatusTable& status)
+    ProcessWorkers(size_t slots, int doorbell_fd, ipc::SlotStatusTable& status,
+                   const CommandLimits& command_settings)
         : status_(status),
+          command_settings_(command_settings),
           segment_(ipc::SharedSegment::create_for_run(ipc::RingSet::footprint(slots, {}))),
           rings_(segment_.base(), slots, {}, doorbell_fd),
           spill_(run_dir_.path()),
@@ -99,6 +101,7 @@ class ProcessWorkers : public WorkerBackend {
         set_process_title("ringrun: worker " + std::to_string(slot + 1));
         WorkerContext context(slot, rings_.job_ring(slot), rings_.result_ring(slot),
                               run_dir_.path());
+        configure(context);
         context.attach_status(&status_[slot]);
         context.faults = fault_plan_from_environment();
         try {
@@ -112,7 +115,14 @@ class ProcessWorkers : public WorkerBackend {
         _exit(0);
     }
 
+    void configure(WorkerContext& context) {
+        context.command_limits = command_settings_;
+        context.command_limits.output_directory = run_dir_.path();
+        context.command_limits.output_lock = &status_.output_lock();
+    }
+
     ipc::SlotStatusTable& status_;
+    CommandLimits command_settings_;
     ipc::RunDirectory run_dir_;
     ipc::SharedSegment segment_;
     ipc::RingSet rings_;
@@ -123,12 +133,15 @@ class ProcessWorkers : public WorkerBackend {
 }  // namespace
 
 std::unique_ptr<WorkerBackend> make_thread_workers(size_t slots, int doorbell_fd,
-                                                   ipc::SlotStatusTable& status);
+                                                   ipc::SlotStatusTable& status,
+                                                   const CommandLimits& command_settings);
 
 std::unique_ptr<WorkerBackend> make_worker_backend(Backend backend, size_t slots, int doorbell_fd,
-                                                   ipc::SlotStatusTable& status) {
-    if (backend == Backend::threads) return make_thread_workers(slots, doorbell_fd, status);
-    return std::make_unique<ProcessWorkers>(slots, doorbell_fd, status);
+                                                   ipc::SlotStatusTable& status,
+                                                   const CommandLimits& command_settings) {
+    if (backend == Backend::threads)
+        return make_thread_workers(slots, doorbell_fd, status, command_settings);
+    return std::make_unique<ProcessWorkers>(slots, doorbell_fd, status, command_settings);
 }
 
 }  // namespace ringrun

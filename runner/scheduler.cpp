@@ -41,7 +41,18 @@ QueuedJob Scheduler::complete_oldest(size_t slot, int64_t runtime_ns) {
         credit_limit_ = 2;
     else
         credit_limit_ = 1;
+    credit_limit_ = std::min(credit_limit_, credit_cap_);
     return job;
+}
+
+bool Scheduler::release_due(Clock::time_point now) {
+    bool any = false;
+    while (!delayed_.empty() && delayed_.begin()->first <= now) {
+        pending_.push_front(std::move(delayed_.begin()->second));
+        delayed_.erase(delayed_.begin());
+        any = true;
+    }
+    return any;
 }
 
 std::deque<QueuedJob> Scheduler::take_in_flight(size_t slot) {

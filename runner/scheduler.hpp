@@ -5,8 +5,12 @@
 // Must never lose a job: every job is pending, in flight in exactly one slot, or handed back.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,11 +29,24 @@ class Scheduler {
 
     void enqueue(QueuedJob job) { pending_.push_back(std::move(job)); }
     void requeue_first(QueuedJob job) { pending_.push_front(std::move(job)); }
+    // --retry-delay: the job waits until due before it is pending again.
+    using Clock = std::chrono::steady_clock;
+    void requeue_at(QueuedJob job, Clock::time_point due) { delayed_.emplace(due, std::move(job)); }
+    // Moves the jobs due by now to the front of the queue; true if any.
+    bool release_due(Clock::time_point now);
+    std::optional<Clock::time_point> next_due() const {
+        if (delayed_.empty()) return std::nullopt;
+        return delayed_.begin()->first;
+    }
+    size_t delayed_count() const { return delayed_.size(); }
     bool has_pending() const { return !pending_.empty(); }
     size_t pending_count() const { return pending_.size(); }
     const QueuedJob& first_pending() const { return pending_.front(); }
     const QueuedJob& pending_at(size_t i) const { return pending_[i]; }
-    void drop_pending() { pending_.clear(); }
+    void drop_pending() {
+        pending_.clear();
+        delayed_.clear();
+    }
     // Removes and returns the first pending job (one that could not be dispatched).
     QueuedJob take_first_pending();
 
@@ -47,6 +64,12 @@ class Scheduler {
     size_t in_flight(size_t slot) const { return in_flight_[slot].size(); }
     size_t in_flight_total() const;
     uint32_t credit_limit() const { return credit_limit_; }
+    // At most cap jobs queued in a worker, whatever the run times (1: a job is handed
+    // over only when its worker is free, for --delay, --memfree and --load).
+    void set_credit_cap(uint32_t cap) {
+        credit_cap_ = cap;
+        credit_limit_ = std::min(credit_limit_, cap);
+    }
 
     // Input vectors of finished jobs are kept for reuse, so that reading a job's input
     // allocates nothing once the run is warm.
@@ -55,6 +78,8 @@ class Scheduler {
 
   private:
     std::deque<QueuedJob> pending_;
+    std::multimap<Clock::time_point, QueuedJob> delayed_;
+    uint32_t credit_cap_ = UINT32_MAX;
     std::vector<std::deque<QueuedJob>> in_flight_;
     double mean_runtime_ns_ = -1;  // exponentially weighted
     uint32_t credit_limit_ = 2;

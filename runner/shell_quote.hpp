@@ -8,7 +8,7 @@
 namespace ringrun {
 
 // Returns s unchanged if it is made only of characters the shell never interprets,
-// otherwise s in single quotes (with each ' written as '\'').
+// otherwise s in single quotes (with each ' written as '"'"', as GNU parallel writes it).
 std::string shell_quote(std::string_view s);
 
 }  // namespace ringrun

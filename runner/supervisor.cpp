@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "ipc/doorbell.hpp"
@@ -42,18 +44,22 @@ std::string describe_exit(int status) {
     return "stopped";
 }
 
-std::string describe(const JobSpec& job) {
-    switch (job.kind) {
-        case JobSpec::Kind::shell:
-            return job.shell_line;
-        case JobSpec::Kind::task:
-            return job.task_name + " " + job.payload;
-        case JobSpec::Kind::argv:
-            break;
-    }
-    std::string s;
-    for (const auto& a : job.argv) s += (s.empty() ? "" : " ") + a;
-    return s;
+// The machine's available memory (MemAvailable), in bytes.
+uint64_t available_memory() {
+    FILE* f = std::fopen("/proc/meminfo", "re");
+    if (!f) return UINT64_MAX;
+    char line[256];
+    unsigned long kb = 0;
+    bool found = false;
+    while (!found && std::fgets(line, sizeof line, f))
+        found = std::sscanf(line, "MemAvailable: %lu kB", &kb) == 1;
+    std::fclose(f);
+    return found ? uint64_t{kb} * 1024 : UINT64_MAX;
+}
+
+void remove_output_files(const JobResult& result) {
+    for (const std::string* file : {&result.out_file, &result.err_file})
+        if (!file->empty()) ::unlink(file->c_str());
 }
 
 }  // namespace
@@ -125,23 +131,29 @@ class Supervisor::Events {
 };
 
 Supervisor::Supervisor(SupervisorOptions options, const CommandTemplate& command,
-                       InputSource& input, OutputSink& output)
-    : options_(options),
+                       InputSource& input, JobReporter& report)
+    : options_(std::move(options)),
       command_(command),
       input_(input),
-      output_(output),
+      report_(report),
       events_(std::make_unique<Events>()),
       status_(options.workers),
       reaper_(status_),
-      workers_(
-          make_worker_backend(options.backend, options.workers, events_->doorbell().fd(), status_)),
-      scheduler_(options.workers),
-      faulted_(options.workers, false),
-      lives_(options.workers),
-      held_results_(options.workers),
+      workers_(make_worker_backend(options_.backend, options_.workers, events_->doorbell().fd(),
+                                   status_, options_.command_settings)),
+      scheduler_(options_.workers),
+      faulted_(options_.workers, false),
+      lives_(options_.workers),
+      held_results_(options_.workers),
       job_batch_(kDispatchBatch),
       record_sizes_(kDispatchBatch),
-      write_slots_(kDispatchBatch) {}
+      write_slots_(kDispatchBatch) {
+    // Gated starts: a job is handed over only when its worker is free, so that the gate
+    // decides when it starts.
+    if (options_.start_delay.count() > 0 || options_.memfree_bytes > 0 || options_.max_load > 0)
+        scheduler_.set_credit_cap(1);
+    if (options_.progress) progress_.emplace(*options_.progress);
+}
 
 // Out of line for the incomplete Events; destroying workers_ kills and reaps anything
 // still running and removes the segment.
@@ -161,6 +173,10 @@ int Supervisor::run() {
     // reaches epoll and learns of a worker's death.
     bool spun_in_vain = false;
     while (!finished()) {
+        if (progress_)
+            progress_->update(succeeded_ + failed_, failed_, scheduler_.in_flight_total(),
+                              input_.exhausted() ? next_seq_ : 0);
+        if (scheduler_.delayed_count() > 0) scheduler_.release_due(Clock::now());
         bool progress = gather();
         progress |= read_input();
         progress |= dispatch();
@@ -184,6 +200,8 @@ int Supervisor::run() {
         start_due_workers();
     }
     workers_->stop(std::chrono::seconds(5));
+    if (!report_.finish()) output_closed_ = true;
+    if (progress_) progress_->finish(succeeded_ + failed_, failed_, next_seq_);
     if (options_.stats) {
         std::string report = stats_.report();
         (void)!::write(2, report.data(), report.size());
@@ -191,12 +209,14 @@ int Supervisor::run() {
     if (stop_signal_) return kExitInterruptedBase + stop_signal_;
     if (output_closed_) return kExitOutputClosed;
     if (restart_limit_hit_) return kExitRestartLimit;
+    if (halted_) return halt_exit_code_;
     return static_cast<int>(std::min<uint64_t>(failed_, kExitMaxFailed));
 }
 
 bool Supervisor::finished() const {
     bool no_more_input = stopping_ || input_.exhausted();
-    return no_more_input && !scheduler_.has_pending() && scheduler_.in_flight_total() == 0;
+    return no_more_input && !scheduler_.has_pending() && scheduler_.delayed_count() == 0 &&
+           scheduler_.in_flight_total() == 0;
 }
 
 bool Supervisor::read_input() {
@@ -204,9 +224,18 @@ bool Supervisor::read_input() {
     while (!stopping_ && scheduler_.pending_count() < options_.input_window) {
         if (input_scratch_.empty()) input_scratch_ = scheduler_.reusable_inputs();
         if (input_.next(input_scratch_)) {
-            scheduler_.enqueue(QueuedJob{++next_seq_, 1, std::move(input_scratch_)});
-            input_scratch_.clear();
+            const uint64_t seq = ++next_seq_;
             progress = true;
+            if (!options_.skip_seqs.empty() && options_.skip_seqs.count(seq)) {
+                // --resume: done in an earlier run.
+                if (!report_.job_skipped(seq)) {
+                    output_closed_ = true;
+                    begin_stop();
+                }
+                continue;
+            }
+            scheduler_.enqueue(QueuedJob{seq, 1, std::move(input_scratch_)});
+            input_scratch_.clear();
             continue;
         }
         if (input_.exhausted() || input_.fd() < 0) break;
@@ -225,8 +254,41 @@ bool Supervisor::read_input() {
     return progress;
 }
 
+// Whether a new job may start now: --keep-order's output backlog, --delay, --memfree
+// and --load.
+bool Supervisor::may_start_jobs() {
+    const OutputPrinter& printer = report_.printer();
+    if (printer.held_bytes() > options_.max_held_output_bytes ||
+        printer.held_jobs() > options_.max_held_jobs)
+        return false;
+    const auto now = Clock::now();
+    if (options_.start_delay.count() > 0 && now - last_start_ < options_.start_delay) return false;
+    if (options_.memfree_bytes > 0 || options_.max_load > 0) {
+        if (now - gates_checked_ >= std::chrono::milliseconds(100)) {
+            gates_checked_ = now;
+            gates_open_ = true;
+            if (options_.memfree_bytes > 0 && available_memory() < options_.memfree_bytes)
+                gates_open_ = false;
+            double load[1];
+            if (options_.max_load > 0 && getloadavg(load, 1) == 1 && load[0] >= options_.max_load)
+                gates_open_ = false;
+        }
+        if (!gates_open_) return false;
+    }
+    return true;
+}
+
+// The timeout given to the next job: --timeout SECS, or N% of the median runtime of the
+// successful jobs so far (none until one has succeeded).
+uint64_t Supervisor::job_timeout_ms() const {
+    if (options_.timeout_percent <= 0) return options_.timeout_ms;
+    if (ok_run_time_.count() == 0) return 0;
+    const double median_ms = static_cast<double>(ok_run_time_.percentile(0.5)) / 1e6;
+    return std::max<uint64_t>(1, static_cast<uint64_t>(median_ms * options_.timeout_percent / 100));
+}
+
 bool Supervisor::dispatch() {
-    if (stopping_) return false;
+    if (stopping_ || !scheduler_.has_pending() || !may_start_jobs()) return false;
     bool progress = false;
     for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot)
         if (lives_[slot].up) progress |= dispatch_to(slot);
@@ -244,16 +306,28 @@ bool Supervisor::dispatch_to(size_t slot) {
     ipc::Ring& ring = workers_->job_ring(slot);
     bool progress = false;
     const int64_t now_ns = realtime_ns();
+    const bool one_at_a_time = options_.start_delay.count() > 0;
+    const uint64_t timeout_ms = job_timeout_ms();
     while (scheduler_.has_pending() && scheduler_.credits_left(slot) > 0) {
-        const size_t wanted =
-            std::min({scheduler_.credits_left(slot), scheduler_.pending_count(), kDispatchBatch});
+        if (one_at_a_time && Clock::now() - last_start_ < options_.start_delay) break;
+        if (one_at_a_time) last_start_ = Clock::now();
+        const size_t wanted = one_at_a_time
+                                  ? 1
+                                  : std::min({scheduler_.credits_left(slot),
+                                              scheduler_.pending_count(), kDispatchBatch});
         size_t batch = 0;
         for (; batch < wanted; ++batch) {
             const QueuedJob& queued = scheduler_.pending_at(batch);
             JobSpec& job = job_batch_[batch];
             command_.fill_job(queued.seq, static_cast<uint32_t>(slot), queued.inputs, job);
             job.attempt = queued.attempt;
-            job.timeout_ms = options_.timeout_ms;
+            job.timeout_ms = timeout_ms;
+            if (options_.line_tag) {
+                job.tag.clear();
+                options_.line_tag->expand(queued.seq, static_cast<uint32_t>(slot), queued.inputs,
+                                          false, job.tag);
+                job.tag += '\t';
+            }
             record_sizes_[batch] = ipc::in_place_record_bytes(max_message_words(job));
             if (record_sizes_[batch] > ring.max_payload()) break;
         }
@@ -388,26 +462,69 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
     stats_.queue_wait.add(result.start_ns - job.dispatched_ns);
     stats_.run_time.add(result.end_ns - result.start_ns);
     if (result.status != JobStatus::ok && job.attempt < options_.retries && !stopping_) {
-        ++job.attempt;  // --retries: run it again; only the last attempt is reported
+        // --retries: run it again; only the last attempt is reported.
+        remove_output_files(result);
         ++stats_.retried;
+        if (options_.retry_delay.count() > 0) {
+            // --retry-delay: doubling with each attempt, with +-25% jitter so that jobs
+            // failing together do not retry together.
+            const double doubling =
+                std::ldexp(1.0, static_cast<int>(std::min(job.attempt, 20u)) - 1);
+            const double jitter =
+                0.75 +
+                0.5 * static_cast<double>((job.seq * 2654435761u + job.attempt) % 1000) / 1000;
+            const auto wait = std::chrono::duration<double, std::milli>(
+                static_cast<double>(options_.retry_delay.count()) * doubling * jitter);
+            ++job.attempt;
+            scheduler_.requeue_at(std::move(job),
+                                  Clock::now() + std::chrono::duration_cast<Clock::duration>(wait));
+            return;
+        }
+        ++job.attempt;
         scheduler_.requeue_first(std::move(job));
         return;
     }
+    if (result.status == JobStatus::ok) ok_run_time_.add(result.end_ns - result.start_ns);
     finish_job(job, result);
     scheduler_.recycle_inputs(std::move(job.inputs));
 }
 
 void Supervisor::finish_job(const QueuedJob& job, JobResult& result) {
+    if (halted_ && options_.halt.when() == HaltPolicy::When::now) {
+        remove_output_files(result);  // killed by --halt now: not part of the run's result
+        return;
+    }
     stats_.count_outcome(result.status);
-    if (result.status != JobStatus::ok) ++failed_;
-    if (output_closed_) return;
-    std::string description;
-    if (!result.error_text.empty() || result.status == JobStatus::lost ||
-        result.status == JobStatus::signaled)
-        description = describe(command_.make_job(job.seq, result.worker_slot, job.inputs));
-    if (!output_.job_finished(description, command_.is_task(), result)) {
+    if (result.status != JobStatus::ok)
+        ++failed_;
+    else
+        ++succeeded_;
+    if (output_closed_) {
+        remove_output_files(result);
+    } else if (!report_.job_finished(job.seq, job.inputs, result)) {
         output_closed_ = true;
         begin_stop();
+    }
+    if (options_.halt.active() && !halted_) check_halt(job, result);
+}
+
+// --halt: stop when its condition is met; "now" also kills what runs.
+void Supervisor::check_halt(const QueuedJob& job, const JobResult& result) {
+    const uint64_t total = input_.exhausted() ? next_seq_ : 0;
+    if (!options_.halt.triggered(failed_, succeeded_, total)) return;
+    halted_ = true;
+    const int exit = result.signal ? 128 + result.signal : result.exit_code ? result.exit_code : 1;
+    halt_exit_code_ = options_.halt.exit_code(exit, failed_, failed_ + succeeded_);
+    std::string line = std::string("ringrun: This job ") + options_.halt.verb() + ":\n" +
+                       report_.command_line(job.seq, result.worker_slot, job.inputs) + "\n";
+    (void)!::write(2, line.data(), line.size());
+    begin_stop();
+    if (options_.halt.when() == HaltPolicy::When::now) {
+        status_.kill_command_groups();
+        if (command_.is_task())
+            for (size_t slot = 0; slot < workers_->slots(); ++slot)
+                if (workers_->pid(slot) > 0 && scheduler_.in_flight(slot) > 0)
+                    kill(workers_->pid(slot), SIGKILL);
     }
 }
 
@@ -542,6 +659,18 @@ int Supervisor::wait_timeout_ms() const {
     if (options_.timeout_ms > 0 && command_.is_task())
         wait = std::min(
             wait, std::chrono::milliseconds(std::clamp<uint64_t>(options_.timeout_ms / 4, 1, 100)));
+    auto until = [&](Clock::time_point t) {
+        return std::chrono::ceil<std::chrono::milliseconds>(std::max(t - now, Clock::duration(0)));
+    };
+    if (auto due = scheduler_.next_due()) wait = std::min(wait, until(*due));
+    if (scheduler_.has_pending() && !stopping_) {
+        // A gate (--delay, --memfree, --load) may open without an event.
+        if (options_.start_delay.count() > 0)
+            wait = std::min(wait, until(last_start_ + options_.start_delay));
+        if (options_.memfree_bytes > 0 || options_.max_load > 0)
+            wait = std::min(wait, std::chrono::milliseconds(100));
+    }
+    if (progress_) wait = std::min(wait, progress_->interval());
     return static_cast<int>(wait.count());
 }
 

@@ -9,14 +9,17 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <unordered_set>
 #include <vector>
 
 #include "ipc/message_record.hpp"
 #include "ipc/slot_status.hpp"
 #include "runner/command_template.hpp"
+#include "runner/halt_policy.hpp"
 #include "runner/input_source.hpp"
+#include "runner/job_reporter.hpp"
 #include "runner/orphan_reaper.hpp"
-#include "runner/output_sink.hpp"
+#include "runner/progress_meter.hpp"
 #include "runner/run_statistics.hpp"
 #include "runner/scheduler.hpp"
 #include "runner/worker_backend.hpp"
@@ -33,8 +36,21 @@ struct SupervisorOptions {
     // the run (0: no limit).
     size_t max_restarts = 50;
     std::chrono::milliseconds restart_window{10'000};
-    bool stats = false;          // --stats: print RunStatistics on stderr at the end
-    size_t input_window = 4096;  // jobs read ahead of dispatch, at most
+    bool stats = false;                       // --stats: print RunStatistics on stderr at the end
+    size_t input_window = 4096;               // jobs read ahead of dispatch, at most
+    CommandLimits command_settings;           // how workers run commands (termseq, output mode)
+    std::optional<ReplacementText> line_tag;  // --line-buffer with --tag: workers print it
+    double timeout_percent = 0;  // --timeout N%: of the median runtime of successful jobs
+    std::chrono::milliseconds retry_delay{0};  // --retry-delay: first wait before a retry
+    std::chrono::milliseconds start_delay{0};  // --delay: between job starts
+    uint64_t memfree_bytes = 0;                // --memfree
+    double max_load = 0;                       // --load
+    HaltPolicy halt;
+    std::unordered_set<uint64_t> skip_seqs;  // --resume: jobs already done
+    std::optional<ProgressMeter::Options> progress;
+    // --keep-order: stop dispatching while this much finished output waits to be printed.
+    size_t max_held_output_bytes = 256u << 20;
+    size_t max_held_jobs = 65536;
 };
 
 // Exit codes (documented in docs/exit-codes.md and --help).
@@ -46,7 +62,7 @@ inline constexpr int kExitRestartLimit = 102;  // workers died faster than --max
 class Supervisor {
   public:
     Supervisor(SupervisorOptions options, const CommandTemplate& command, InputSource& input,
-               OutputSink& output);
+               JobReporter& report);
     ~Supervisor();
     Supervisor(const Supervisor&) = delete;
     Supervisor& operator=(const Supervisor&) = delete;
@@ -72,6 +88,9 @@ class Supervisor {
     void check_task_timeouts();
     int wait_timeout_ms() const;
     void finish_job(const QueuedJob& job, JobResult& result);
+    void check_halt(const QueuedJob& job, const JobResult& result);
+    bool may_start_jobs();
+    uint64_t job_timeout_ms() const;
     void handle_signal(int signal);
     void begin_stop();
     bool finished() const;
@@ -82,7 +101,7 @@ class Supervisor {
     SupervisorOptions options_;
     const CommandTemplate& command_;
     InputSource& input_;
-    OutputSink& output_;
+    JobReporter& report_;
     std::unique_ptr<Events> events_;
     ipc::SlotStatusTable status_;
     OrphanReaper reaper_;  // forked before the workers, so it holds none of their fds
@@ -117,6 +136,14 @@ class Supervisor {
     ipc::MessageScratch scratch_;  // first segment reused for every job message
     uint64_t next_seq_ = 0;
     uint64_t failed_ = 0;
+    uint64_t succeeded_ = 0;
+    bool halted_ = false;
+    int halt_exit_code_ = 0;
+    DurationHistogram ok_run_time_;   // --timeout N%
+    Clock::time_point last_start_{};  // --delay
+    Clock::time_point gates_checked_{};
+    bool gates_open_ = true;  // --memfree, --load
+    std::optional<ProgressMeter> progress_;
     bool input_armed_ = false;
     bool input_readable_ = false;
     bool input_pollable_ = true;

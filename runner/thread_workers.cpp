@@ -19,8 +19,10 @@ struct FreeDeleter {
 
 class ThreadWorkers : public WorkerBackend {
   public:
-    ThreadWorkers(size_t slots, int doorbell_fd, ipc::SlotStatusTable& status)
+    ThreadWorkers(size_t slots, int doorbell_fd, ipc::SlotStatusTable& status,
+                  const CommandLimits& command_settings)
         : status_(status),
+          command_settings_(command_settings),
           memory_(allocate(ipc::RingSet::footprint(slots, {}))),
           rings_(memory_.get(), slots, {}, doorbell_fd),
           spill_(run_dir_.path()),
@@ -38,6 +40,7 @@ class ThreadWorkers : public WorkerBackend {
         threads_[slot] = std::thread([this, slot] {
             WorkerContext context(slot, rings_.job_ring(slot), rings_.result_ring(slot),
                                   run_dir_.path());
+            configure(context);
             context.attach_status(&status_[slot]);
             run_worker_loop(context);
         });
@@ -60,7 +63,14 @@ class ThreadWorkers : public WorkerBackend {
         return std::unique_ptr<void, FreeDeleter>(p);
     }
 
+    void configure(WorkerContext& context) {
+        context.command_limits = command_settings_;
+        context.command_limits.output_directory = run_dir_.path();
+        context.command_limits.output_lock = &status_.output_lock();
+    }
+
     ipc::SlotStatusTable& status_;
+    CommandLimits command_settings_;
     ipc::RunDirectory run_dir_;
     std::unique_ptr<void, FreeDeleter> memory_;
     ipc::RingSet rings_;
@@ -71,8 +81,9 @@ class ThreadWorkers : public WorkerBackend {
 }  // namespace
 
 std::unique_ptr<WorkerBackend> make_thread_workers(size_t slots, int doorbell_fd,
-                                                   ipc::SlotStatusTable& status) {
-    return std::make_unique<ThreadWorkers>(slots, doorbell_fd, status);
+                                                   ipc::SlotStatusTable& status,
+                                                   const CommandLimits& command_settings) {
+    return std::make_unique<ThreadWorkers>(slots, doorbell_fd, status, command_settings);
 }
 
 }  // namespace ringrun

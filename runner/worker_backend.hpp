@@ -12,6 +12,7 @@
 #include "ipc/message_record.hpp"
 #include "ipc/ring.hpp"
 #include "ipc/slot_status.hpp"
+#include "worker/command_executor.hpp"
 
 namespace ringrun {
 
@@ -42,8 +43,10 @@ class WorkerBackend {
 };
 
 // doorbell_fd: the eventfd every result ring rings; status: where each slot's worker
-// publishes its job and command group (outlives the backend).
+// publishes its job and command group (outlives the backend); command_settings: how
+// workers run commands (termseq, output mode); the backend adds its run directory.
 std::unique_ptr<WorkerBackend> make_worker_backend(Backend backend, size_t slots, int doorbell_fd,
-                                                   ipc::SlotStatusTable& status);
+                                                   ipc::SlotStatusTable& status,
+                                                   const CommandLimits& command_settings);
 
 }  // namespace ringrun

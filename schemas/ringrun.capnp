@@ -25,6 +25,7 @@ struct Job {
   env @6 :List(EnvVar);   # additions to the worker's environment
   cwd @7 :Text;           # empty: the supervisor's working directory
   timeoutMs @8 :UInt64;   # 0: no timeout
+  tag @9 :Text;           # --line-buffer: prefix of each output line the worker prints
 }
 
 enum Status {
@@ -51,4 +52,7 @@ struct Result {
   stdout @11 :Data;
   stderr @12 :Data;
   errorText @13 :Text;    # why status is error, in one line
+  stdoutFile @14 :Text;   # output that outgrew the inline limit: the file holding all of
+  stderrFile @15 :Text;   # it (the supervisor prints, moves or deletes it)
+  stdoutBytes @16 :UInt64;  # bytes the command wrote on stdout, in whatever mode
 }

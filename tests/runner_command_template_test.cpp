@@ -3,6 +3,8 @@
 // back byte for byte as one argument).
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "runner/command_template.hpp"
 #include "runner/input_source.hpp"
 #include "runner/shell_quote.hpp"
@@ -47,9 +49,35 @@ TEST(CommandTemplate, UsesShellOnlyWhenNeeded) {
     EXPECT_TRUE(CommandTemplate::for_command({"echo", "$HOME"}).uses_shell());
 }
 
-TEST(CommandTemplate, SeveralInputsJoinWithSpaces) {
-    JobSpec job = CommandTemplate::for_command({"echo"}).make_job(1, 0, {"a", "b"});
-    EXPECT_EQ(job.argv, (std::vector<std::string>{"echo", "a b"}));
+TEST(CommandTemplate, SeveralInputsBecomeSeveralWordsAsTheShellWouldSplitThem) {
+    JobSpec job = CommandTemplate::for_command({"echo"}).make_job(1, 0, {"a b", "c"});
+    EXPECT_EQ(job.argv, (std::vector<std::string>{"echo", "a b", "c"}));
+    JobSpec glued = CommandTemplate::for_command({"echo", "x{}y"}).make_job(1, 0, {"a", "b"});
+    EXPECT_EQ(glued.argv, (std::vector<std::string>{"echo", "xa", "by"}));
+    EXPECT_EQ(CommandTemplate::for_command({"echo"}).command_line(1, 0, {"a b", "c"}),
+              "echo 'a b' c");
+}
+
+TEST(CommandTemplate, PositionalAndNamedReplacementStrings) {
+    auto t = CommandTemplate::for_command({"echo", "{2}", "{1.}", "{2/.}", "{3}", "{name//}"},
+                                          {"first", "name"});
+    JobSpec job = t.make_job(1, 0, {"a.txt", "dir/b.tar.gz"});
+    EXPECT_EQ(job.argv,
+              (std::vector<std::string>{"echo", "dir/b.tar.gz", "a", "b.tar", "", "dir"}));
+}
+
+TEST(CommandTemplate, UnknownBracesStayLiteral) {
+    auto t = CommandTemplate::for_command({"awk '{print $1}' {}"});
+    EXPECT_EQ(t.command_line(1, 0, {"f"}), "awk '{print $1}' f");
+    auto u = CommandTemplate::for_command({"echo", "{nope}", "{0}"});
+    EXPECT_EQ(u.make_job(1, 0, {"x"}).argv,
+              (std::vector<std::string>{"echo", "{nope}", "{0}", "x"}));
+}
+
+TEST(CommandTemplate, LoggedCommandRunsAsWritten) {
+    JobSpec job = CommandTemplate::for_logged_command().make_job(3, 0, {"echo 'a b' | wc -c"});
+    EXPECT_EQ(job.kind, JobSpec::Kind::shell);
+    EXPECT_EQ(job.shell_line, "echo 'a b' | wc -c");
 }
 
 TEST(CommandTemplate, TaskGetsInputAsPayload) {
@@ -62,7 +90,9 @@ TEST(CommandTemplate, TaskGetsInputAsPayload) {
 TEST(ShellQuote, LeavesPlainWordsAlone) {
     EXPECT_EQ(shell_quote("file-1.txt"), "file-1.txt");
     EXPECT_EQ(shell_quote(""), "''");
-    EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+    EXPECT_EQ(shell_quote("it's"), "'it'\"'\"'s'");  // as GNU parallel writes it
+    EXPECT_EQ(shell_quote("a,b"), "'a,b'");
+    EXPECT_EQ(shell_quote("a+b/c_d.e-f"), "a+b/c_d.e-f");
 }
 
 TEST(ShellQuote, NoInputCanInjectShellSyntax) {
@@ -92,7 +122,7 @@ TEST(ShellQuote, NoInputCanInjectShellSyntax) {
 }
 
 TEST(InputSources, ArgumentListsGiveTheirProductLastVaryingFastest) {
-    ArgumentProduct product({{"a", "b"}, {"1", "2", "3"}});
+    ArgumentProduct product({{{"a", "b"}}, {{"1", "2", "3"}}});
     std::vector<std::string> inputs;
     std::vector<std::string> seen;
     while (product.next(inputs)) seen.push_back(inputs[0] + inputs[1]);
@@ -101,7 +131,7 @@ TEST(InputSources, ArgumentListsGiveTheirProductLastVaryingFastest) {
 }
 
 TEST(InputSources, EmptyListGivesNoJobs) {
-    ArgumentProduct product(std::vector<std::vector<std::string>>{std::vector<std::string>{}});
+    ArgumentProduct product(std::vector<InputList>{InputList{}});
     std::vector<std::string> inputs;
     EXPECT_FALSE(product.next(inputs));
     EXPECT_TRUE(product.exhausted());
@@ -123,6 +153,57 @@ TEST(InputSources, LineStreamSplitsLinesAndKeepsLastUnterminatedLine) {
     }
     close(fds[0]);
     EXPECT_EQ(seen, (std::vector<std::string>{"one", "", "two", "three"}));
+}
+
+std::vector<std::string> drain(InputSource& source) {
+    std::vector<std::string> seen, inputs;
+    while (!source.exhausted()) {
+        if (source.next(inputs)) {
+            std::string joined;
+            for (const auto& i : inputs) joined += (joined.empty() ? "" : "|") + i;
+            seen.push_back(joined);
+        } else if (source.fd() >= 0) {
+            source.fill();
+        } else {
+            break;
+        }
+    }
+    return seen;
+}
+
+TEST(InputSources, LinkedListsPairUpToTheShortest) {
+    // ::: a b c :::+ 1 2 ::: x y  ->  (a,1) (b,2) crossed with x y
+    ArgumentProduct product({{{"a", "b", "c"}}, {{"1", "2"}, true}, {{"x", "y"}}});
+    EXPECT_EQ(drain(product), (std::vector<std::string>{"a|1|x", "a|1|y", "b|2|x", "b|2|y"}));
+}
+
+TEST(InputSources, ColumnsSplitAtALiteralOrARegex) {
+    auto split = [](const std::string& sep, std::vector<std::string> values) {
+        ColumnSplit columns(
+            std::make_unique<ArgumentProduct>(std::vector<InputList>{InputList{std::move(values)}}),
+            sep);
+        return drain(columns);
+    };
+    EXPECT_EQ(split(",", {"a,b,,c"}), (std::vector<std::string>{"a|b||c"}));
+    EXPECT_EQ(split("\\t", {"a\tb"}), (std::vector<std::string>{"a|b"}));
+    EXPECT_EQ(split(" +", {"a   b c"}), (std::vector<std::string>{"a|b|c"}));
+}
+
+TEST(InputSources, BatchesGatherNArgumentsAndTheRest) {
+    ArgumentBatch batch(std::make_unique<ArgumentProduct>(
+                            std::vector<InputList>{InputList{{"1", "2", "3", "4", "5"}}}),
+                        2);
+    EXPECT_EQ(drain(batch), (std::vector<std::string>{"1|2", "3|4", "5"}));
+}
+
+TEST(InputSources, NulDelimitedStream) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    std::string text("a b\0c\nd\0", 8);
+    ASSERT_EQ(write(fds[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    close(fds[1]);
+    LineStream stream(fds[0], '\0', true);
+    EXPECT_EQ(drain(stream), (std::vector<std::string>{"a b", "c\nd"}));
 }
 
 }  // namespace

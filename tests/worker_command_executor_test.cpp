@@ -112,10 +112,51 @@ TEST(CommandExecutor, TimeoutEscalatesToKillWhenTermIsIgnored) {
     JobSpec job = shell("trap '' TERM; while :; do :; done");
     job.timeout_ms = 50;
     CommandLimits limits;
-    limits.kill_grace = std::chrono::milliseconds(100);
+    limits.termseq = {{SIGTERM, std::chrono::milliseconds(100)}};
     JobResult r = run_command(job, 0, limits);
     EXPECT_EQ(r.status, JobStatus::timeout);
     EXPECT_EQ(r.signal, SIGKILL);
+}
+
+TEST(CommandExecutor, TermseqSendsEachSignalInTurn) {
+    // The command counts the signals it survives, and dies on the third.
+    JobSpec job = shell(
+        "n=0; trap 'n=$((n+1)); echo got$n; [ $n -ge 2 ] && exit 7' USR1 TERM; "
+        "echo ready; while :; do sleep 0.01; done");
+    job.timeout_ms = 100;
+    CommandLimits limits;
+    limits.termseq = {{SIGUSR1, std::chrono::milliseconds(300)},
+                      {SIGTERM, std::chrono::milliseconds(300)},
+                      {SIGKILL, std::chrono::milliseconds(0)}};
+    JobResult r = run_command(job, 0, limits);
+    EXPECT_EQ(r.status, JobStatus::timeout);
+    EXPECT_EQ(r.out, "ready\ngot1\ngot2\n");
+    EXPECT_EQ(r.exit_code, 7);
+}
+
+TEST(CommandExecutor, SeesItsSequenceAndSlotAsGnuParallelNamesThem) {
+    JobSpec job = shell("echo $RINGRUN_SEQ $PARALLEL_SEQ $RINGRUN_SLOT $PARALLEL_JOBSLOT");
+    job.id = 42;
+    JobResult r = run_command(job, 2);
+    EXPECT_EQ(r.out, "42 42 3 3\n");
+}
+
+TEST(CommandExecutor, GroupedOutputPastTheLimitGoesToAFileWhole) {
+    const std::string dir = ::testing::TempDir();
+    CommandLimits limits;
+    limits.inline_output_limit = 1000;
+    limits.output_directory = dir;
+    JobSpec job = shell("head -c 300000 /dev/zero | tr '\\0' x; echo; echo small >&2");
+    job.id = 9;
+    JobResult r = run_command(job, 0, limits);
+    EXPECT_EQ(r.status, JobStatus::ok);
+    EXPECT_TRUE(r.out.empty());
+    ASSERT_FALSE(r.out_file.empty());
+    EXPECT_EQ(std::filesystem::file_size(r.out_file), 300001u);
+    EXPECT_EQ(r.out_bytes, 300001u);
+    EXPECT_EQ(r.err, "small\n");  // under the limit: stays in memory
+    EXPECT_TRUE(r.err_file.empty());
+    std::filesystem::remove(r.out_file);
 }
 
 TEST(CommandExecutor, DoesNotWaitForBackgroundGrandchildHoldingPipes) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -50,7 +51,7 @@ struct Pipe {
 };
 
 // Reads what is available now. Returns false at EOF or error (the pipe is then closed).
-bool read_available(Pipe& pipe, std::string& sink) {
+bool read_available(Pipe& pipe, OutputCapture& sink) {
     char buf[65536];
     for (;;) {
         ssize_t n = sys::retry_eintr([&] { return ::read(pipe.read_end, buf, sizeof buf); });
@@ -64,17 +65,25 @@ bool read_available(Pipe& pipe, std::string& sink) {
     }
 }
 
-// The environment for the child: the worker's, with the job's additions overriding.
-std::vector<std::string> merged_environment(const JobSpec& job) {
+// The environment for the child: the worker's, with the job's numbers (as GNU parallel
+// names them, and as ringrun does) and the job's additions overriding.
+std::vector<std::string> job_environment(const JobSpec& job, uint32_t worker_slot) {
+    std::vector<std::string> added;
+    const std::string seq = std::to_string(job.id), slot = std::to_string(worker_slot + 1);
+    added.push_back("RINGRUN_SEQ=" + seq);
+    added.push_back("PARALLEL_SEQ=" + seq);
+    added.push_back("RINGRUN_SLOT=" + slot);
+    added.push_back("PARALLEL_JOBSLOT=" + slot);
+    for (const auto& [name, value] : job.env) added.push_back(name + "=" + value);
     std::vector<std::string> env;
     for (char** e = environ; *e; ++e) {
         std::string_view entry(*e);
-        std::string_view name = entry.substr(0, entry.find('='));
+        std::string_view name = entry.substr(0, entry.find('=') + 1);
         bool overridden = false;
-        for (const auto& add : job.env) overridden |= add.first == name;
+        for (const auto& add : added) overridden |= add.compare(0, name.size(), name) == 0;
         if (!overridden) env.emplace_back(entry);
     }
-    for (const auto& [name, value] : job.env) env.push_back(name + "=" + value);
+    for (auto& a : added) env.push_back(std::move(a));
     return env;
 }
 
@@ -110,12 +119,13 @@ int64_t micros(const struct timeval& tv) {
 
 class SpawnSetup {
   public:
+    // out_fd, err_fd: pipes to capture output, or -1 to inherit the worker's.
     SpawnSetup(const JobSpec& job, int out_fd, int err_fd) {
         posix_spawn_file_actions_init(&actions_);
         posix_spawnattr_init(&attr_);
         posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&actions_, out_fd, 1);
-        posix_spawn_file_actions_adddup2(&actions_, err_fd, 2);
+        if (out_fd >= 0) posix_spawn_file_actions_adddup2(&actions_, out_fd, 1);
+        if (err_fd >= 0) posix_spawn_file_actions_adddup2(&actions_, err_fd, 2);
         if (!job.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions_, job.cwd.c_str());
         sigset_t none, defaults;
         sigemptyset(&none);
@@ -160,6 +170,14 @@ void describe_spawn_failure(const JobSpec& job, const std::string& program, int 
 
 }  // namespace
 
+std::vector<TermStep> default_termseq() {
+    using std::chrono::milliseconds;
+    return {{SIGTERM, milliseconds(200)},
+            {SIGTERM, milliseconds(100)},
+            {SIGTERM, milliseconds(50)},
+            {SIGKILL, milliseconds(25)}};
+}
+
 JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLimits& limits) {
     JobResult r;
     r.id = job.id;
@@ -182,21 +200,22 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    std::vector<std::string> env_storage;
+    std::vector<std::string> env_storage = job_environment(job, worker_slot);
     std::vector<char*> envp;
-    char** env = environ;
-    if (!job.env.empty()) {
-        env_storage = merged_environment(job);
-        for (auto& e : env_storage) envp.push_back(e.data());
-        envp.push_back(nullptr);
-        env = envp.data();
-    }
+    for (auto& e : env_storage) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    char** env = envp.data();
 
-    Pipe out, err;
+    const bool captured = limits.output_mode != OutputMode::ungrouped;
+    std::optional<Pipe> out, err;
+    if (captured) {
+        out.emplace();
+        err.emplace();
+    }
     pid_t pid = -1;
     int rc;
     {
-        SpawnSetup setup(job, out.write_end, err.write_end);
+        SpawnSetup setup(job, captured ? out->write_end : -1, captured ? err->write_end : -1);
         if (job.kind == JobSpec::Kind::shell) {
             rc = posix_spawn(&pid, argv[0], setup.actions(), setup.attr(), argv.data(), env);
         } else {
@@ -208,8 +227,10 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
     // Published first thing: until then, this worker's death would orphan the command.
     if (rc == 0 && limits.running_group)
         limits.running_group->store(pid, std::memory_order_release);
-    out.close_write();
-    err.close_write();
+    if (captured) {
+        out->close_write();
+        err->close_write();
+    }
     if (rc != 0) {
         describe_spawn_failure(job, args[0], rc, r);
         r.end_ns = realtime_ns();
@@ -218,16 +239,34 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
 
     int pidfd = sys::checked("pidfd_open", args[0],
                              [&] { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); });
+    auto capture_settings = [&](int print_fd, const char* stream) {
+        OutputCapture::Settings s;
+        s.mode = limits.output_mode;
+        s.inline_limit = limits.inline_output_limit;
+        if (!limits.output_directory.empty())
+            s.spill_path = limits.output_directory + "/output." + std::to_string(job.id) + "." +
+                           std::to_string(job.attempt) + "." + stream;
+        s.print_fd = print_fd;
+        s.tag = job.tag;
+        s.lock = limits.output_lock;
+        return s;
+    };
+    OutputCapture out_capture(r.out, r.out_file, capture_settings(1, "stdout"));
+    OutputCapture err_capture(r.err, r.err_file, capture_settings(2, "stderr"));
+    auto drain = [&](std::optional<Pipe>& pipe, OutputCapture& capture) {
+        if (pipe && pipe->read_end >= 0) read_available(*pipe, capture);
+    };
     const auto started = Clock::now();
     auto deadline = job.timeout_ms ? started + std::chrono::milliseconds(job.timeout_ms)
                                    : Clock::time_point::max();
+    size_t term_step = 0;
     bool term_sent = false, kill_sent = false, exited = false;
     while (!exited) {
         struct pollfd fds[3];
         nfds_t n = 0;
         fds[n++] = {pidfd, POLLIN, 0};
-        if (out.read_end >= 0) fds[n++] = {out.read_end, POLLIN, 0};
-        if (err.read_end >= 0) fds[n++] = {err.read_end, POLLIN, 0};
+        if (out && out->read_end >= 0) fds[n++] = {out->read_end, POLLIN, 0};
+        if (err && err->read_end >= 0) fds[n++] = {err->read_end, POLLIN, 0};
         int wait_ms = -1;
         if (deadline != Clock::time_point::max()) {
             auto left =
@@ -240,19 +279,24 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
             if (!fds[i].revents) continue;
             if (fds[i].fd == pidfd)
                 exited = true;
-            else if (fds[i].fd == out.read_end)
-                read_available(out, r.out);
-            else if (fds[i].fd == err.read_end)
-                read_available(err, r.err);
+            else if (out && fds[i].fd == out->read_end)
+                drain(out, out_capture);
+            else if (err && fds[i].fd == err->read_end)
+                drain(err, err_capture);
         }
         if (!exited && Clock::now() >= deadline) {
-            if (!term_sent) {
-                kill(-pid, SIGTERM);
-                term_sent = true;
-                deadline = Clock::now() + limits.kill_grace;
+            // --termseq: each signal in turn, then SIGKILL after the last wait.
+            term_sent = true;
+            if (term_step < limits.termseq.size()) {
+                const TermStep& step = limits.termseq[term_step++];
+                kill(-pid, step.signal);
+                kill_sent |= step.signal == SIGKILL;
+                deadline = Clock::now() + step.wait;
             } else if (!kill_sent) {
                 kill(-pid, SIGKILL);
                 kill_sent = true;
+                deadline = Clock::time_point::max();
+            } else {
                 deadline = Clock::time_point::max();
             }
         }
@@ -263,13 +307,16 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
     sys::checked("wait4", args[0], [&] { return wait4(pid, &status, 0, &usage); });
     r.end_ns = realtime_ns();
     if (limits.running_group) limits.running_group->store(0, std::memory_order_release);
-    // A timed-out command's group goes whole: a member that ignored SIGTERM must not
+    // A timed-out command's group goes whole: a member that ignored the signals must not
     // outlive the leader.
     if (term_sent && !kill_sent) kill(-pid, SIGKILL);
     // The command has exited: take what its pipes hold now, and never wait for a
     // background grandchild that inherited them.
-    if (out.read_end >= 0) read_available(out, r.out);
-    if (err.read_end >= 0) read_available(err, r.err);
+    drain(out, out_capture);
+    drain(err, err_capture);
+    out_capture.finish();
+    err_capture.finish();
+    r.out_bytes = out_capture.bytes();
 
     r.user_cpu_us = micros(usage.ru_utime);
     r.sys_cpu_us = micros(usage.ru_stime);

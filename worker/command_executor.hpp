@@ -1,6 +1,7 @@
 // Runs one command job: posix_spawn (argv directly, or /bin/sh -c for a command line),
 // stdout and stderr captured through pipes, the command in its own process group,
-// its timeout enforced on the whole group (TERM, a grace period, then KILL).
+// its timeout enforced on the whole group (--termseq). Each command sees RINGRUN_SEQ,
+// RINGRUN_SLOT, PARALLEL_SEQ and PARALLEL_JOBSLOT.
 // Must never leave a child unreaped, and never wait for a grandchild that keeps
 // the output pipes open after the command itself has exited.
 #pragma once
@@ -8,16 +9,33 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "worker/job.hpp"
+#include "worker/output_capture.hpp"
 
 namespace ringrun {
 
+struct TermStep {
+    int signal;
+    std::chrono::milliseconds wait;  // before the next step
+};
+
+// GNU parallel's default --termseq: TERM,200,TERM,100,TERM,50,KILL,25.
+std::vector<TermStep> default_termseq();
+
 struct CommandLimits {
-    std::chrono::milliseconds kill_grace{1000};  // between TERM and KILL on timeout
+    // How a timed-out command's group is ended (--termseq): each signal in turn, waiting
+    // between them; SIGKILL after the last wait if it still runs.
+    std::vector<TermStep> termseq = default_termseq();
     // Where the running command's process group is published (null: nowhere), so that
     // the supervisor or the orphan reaper can kill it if this worker dies.
     std::atomic<int32_t>* running_group = nullptr;
+    OutputMode output_mode = OutputMode::grouped;
+    size_t inline_output_limit = 1 << 20;     // grouped output past this goes to a file
+    std::string output_directory;             // where such files go (the run's directory)
+    ipc::RobustMutex* output_lock = nullptr;  // --line-buffer: held while printing
 };
 
 JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLimits& limits = {});

@@ -25,6 +25,7 @@ struct JobSpec {
     std::vector<std::pair<std::string, std::string>> env;
     std::string cwd;
     uint64_t timeout_ms = 0;
+    std::string tag;  // --line-buffer: prefix of each output line
 };
 
 struct JobResult {
@@ -42,6 +43,9 @@ struct JobResult {
     std::string out;
     std::string err;
     std::string error_text;
+    std::string out_file;  // set when stdout outgrew the inline limit: all of it is there
+    std::string err_file;
+    uint64_t out_bytes = 0;
 };
 
 // Wall-clock now, in nanoseconds since the epoch (what Result.startNs holds).

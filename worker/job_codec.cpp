@@ -35,7 +35,7 @@ constexpr size_t struct_words() {
 size_t max_message_words(const JobSpec& job) {
     size_t words = 1 + struct_words<schema::Job>() + words_for(job.shell_line.size()) +
                    words_for(job.task_name.size()) + words_for(job.payload.size()) +
-                   words_for(job.cwd.size());
+                   words_for(job.cwd.size()) + words_for(job.tag.size());
     for (const auto& arg : job.argv) words += 1 + words_for(arg.size());
     words += 1;  // the env list's tag word
     for (const auto& [name, value] : job.env)
@@ -45,7 +45,8 @@ size_t max_message_words(const JobSpec& job) {
 
 size_t max_message_words(const JobResult& result) {
     return 1 + struct_words<schema::Result>() + words_for(result.out.size()) +
-           words_for(result.err.size()) + words_for(result.error_text.size());
+           words_for(result.err.size()) + words_for(result.error_text.size()) +
+           words_for(result.out_file.size()) + words_for(result.err_file.size());
 }
 
 void build_job(const JobSpec& job, capnp::MessageBuilder& message) {
@@ -80,6 +81,7 @@ void build_job(const JobSpec& job, capnp::MessageBuilder& message) {
     }
     if (!job.cwd.empty()) b.setCwd(capnp::Text::Reader(job.cwd.data(), job.cwd.size()));
     b.setTimeoutMs(job.timeout_ms);
+    if (!job.tag.empty()) b.setTag(capnp::Text::Reader(job.tag.data(), job.tag.size()));
 }
 
 void decode_job(capnp::MessageReader& message, JobSpec& job) {
@@ -116,6 +118,7 @@ void decode_job(capnp::MessageReader& message, JobSpec& job) {
     }
     assign(job.cwd, r.getCwd());
     job.timeout_ms = r.getTimeoutMs();
+    assign(job.tag, r.getTag());
 }
 
 void build_result(const JobResult& result, capnp::MessageBuilder& message) {
@@ -135,6 +138,11 @@ void build_result(const JobResult& result, capnp::MessageBuilder& message) {
     if (!result.err.empty()) b.setStderr(bytes_of(result.err));
     if (!result.error_text.empty())
         b.setErrorText(capnp::Text::Reader(result.error_text.data(), result.error_text.size()));
+    if (!result.out_file.empty())
+        b.setStdoutFile(capnp::Text::Reader(result.out_file.data(), result.out_file.size()));
+    if (!result.err_file.empty())
+        b.setStderrFile(capnp::Text::Reader(result.err_file.data(), result.err_file.size()));
+    b.setStdoutBytes(result.out_bytes);
 }
 
 void decode_result(capnp::MessageReader& message, JobResult& result) {
@@ -156,6 +164,9 @@ void decode_result(capnp::MessageReader& message, JobResult& result) {
     assign(result.out, r.getStdout());
     assign(result.err, r.getStderr());
     assign(result.error_text, r.getErrorText());
+    assign(result.out_file, r.getStdoutFile());
+    assign(result.err_file, r.getStderrFile());
+    result.out_bytes = r.getStdoutBytes();
 }
 
 }  // namespace ringrun

@@ -1,0 +1,32 @@
+// Parsers for the values of ringrun's options, in GNU parallel's notations: job counts
+// (-j 4, 50%, +2, -1, 0), sizes (--memfree 1G), durations (--timeout 5, 200%),
+// delimiters (-d '\t') and signal sequences (--termseq TERM,200,KILL,25). Each throws
+// UsageError naming the option and the bad value; none has side effects.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "worker/command_executor.hpp"
+
+namespace ringrun {
+
+// -j: N; N% of the cores; +N / -N cores plus or minus N; 0: as many as can run
+// (max_workers). Never less than 1.
+size_t parse_job_count(const std::string& text, size_t cores, size_t max_workers);
+
+// 1000, 10k, 512M, 2G, 1T (powers of 1024, as GNU parallel).
+uint64_t parse_size(const std::string& option, const std::string& text);
+
+// Seconds, possibly fractional, with an optional unit suffix s, m, h, d.
+double parse_seconds(const std::string& option, const std::string& text);
+
+// -d: one character, or a C escape (\n \t \0 \\ \r).
+char parse_delimiter(const std::string& text);
+
+// --termseq: signal names or numbers alternating with milliseconds to wait.
+std::vector<TermStep> parse_termseq(const std::string& text);
+
+}  // namespace ringrun

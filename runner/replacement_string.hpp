@@ -1,0 +1,56 @@
+// GNU parallel's replacement strings in a piece of text: {} {.} {/} {//} {/.} {#} {%},
+// their positional forms {N} {N.} {N/} {N//} {N/.}, and column names from --header
+// ({name}, {name.} ...). Parsing happens once per run; expansion per job, without
+// allocating once buffers are warm. Text that is not a known replacement string stays
+// literal (so shell code such as awk '{print $1}' passes through untouched).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ringrun {
+
+class ReplacementText {
+  public:
+    ReplacementText() = default;
+    // column_names: names from --header, in input position order (position 1 first).
+    explicit ReplacementText(std::string_view text,
+                             const std::vector<std::string>& column_names = {});
+
+    bool has_replacement() const;
+    bool is_literal() const { return !has_replacement(); }
+    // True when the text is exactly "{}".
+    bool is_whole_input() const;
+
+    // Appends the expansion to out. Several inputs in one {} are joined by spaces; with
+    // quote, each substituted value is shell-quoted (so it stays one shell word).
+    void expand(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs, bool quote,
+                std::string& out) const;
+    // The same as argv words: where {} joins several inputs, a new word begins (what the
+    // shell would make of the quoted line). Appends to words from index used, returns
+    // the new count (words are reused, not reallocated).
+    size_t expand_words(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs,
+                        std::vector<std::string>& words, size_t used) const;
+
+  private:
+    enum class Modifier : uint8_t { none, no_ext, basename, dirname, basename_no_ext };
+    struct Part {
+        enum class Kind : uint8_t { literal, input, seq, slot } kind;
+        Modifier modifier = Modifier::none;
+        uint32_t position = 0;  // input: 0 for all inputs, N for {N}
+        std::string text;       // literal
+    };
+    template <typename Sink>
+    void expand_parts(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs,
+                      bool quote, Sink& sink) const;
+    std::vector<Part> parts_;
+};
+
+// Path pieces as GNU parallel computes them (exposed for tests).
+std::string_view basename_of(std::string_view path);
+std::string_view dirname_of(std::string_view path);
+std::string_view without_extension(std::string_view path);
+
+}  // namespace ringrun
