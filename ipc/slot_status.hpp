@@ -19,6 +19,9 @@ struct alignas(64) SlotStatus {
     std::atomic<int32_t> command_group{0};  // pgid of the running command; 0: none
     std::atomic<uint64_t> job_seq{0};       // the job being run; 0: none
     std::atomic<int64_t> job_start_ns{0};   // CLOCK_MONOTONIC when it started
+    // Set by the supervisor when the run stops starting jobs (--halt, an interrupt):
+    // jobs still queued in the worker come back cancelled instead of running.
+    std::atomic<bool> stop_starting{false};
 };
 
 class SlotStatusTable {
@@ -35,6 +38,11 @@ class SlotStatusTable {
     void kill_command_group(size_t slot);
     // The same for every slot. Async-signal-safe.
     void kill_command_groups();
+    // Tells every slot's worker to start no more jobs.
+    void stop_starting() {
+        for (size_t slot = 0; slot < slots_; ++slot)
+            table_[slot].stop_starting.store(true, std::memory_order_relaxed);
+    }
 
     // Held by whoever writes job output straight to the run's stdout or stderr
     // (--line-buffer), so that lines from different workers never mix. Robust: a worker

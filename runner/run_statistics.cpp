@@ -63,6 +63,8 @@ void RunStatistics::count_outcome(JobStatus status) {
         case JobStatus::error:
             ++errors;
             break;
+        case JobStatus::cancelled:  // never ran: not an outcome
+            break;
     }
 }
 

@@ -82,7 +82,7 @@ class Scheduler {
     uint32_t credit_cap_ = UINT32_MAX;
     std::vector<std::deque<QueuedJob>> in_flight_;
     double mean_runtime_ns_ = -1;  // exponentially weighted
-    uint32_t credit_limit_ = 2;
+    uint32_t credit_limit_ = 1;    // until run times are measured: a job may be long
     std::vector<std::vector<std::string>> spare_inputs_;
 };
 

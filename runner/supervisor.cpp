@@ -150,7 +150,9 @@ Supervisor::Supervisor(SupervisorOptions options, const CommandTemplate& command
       write_slots_(kDispatchBatch) {
     // Gated starts: a job is handed over only when its worker is free, so that the gate
     // decides when it starts.
-    if (options_.start_delay.count() > 0 || options_.memfree_bytes > 0 || options_.max_load > 0)
+    // --halt too: a job must not start before the result that halts the run is seen.
+    if (options_.start_delay.count() > 0 || options_.memfree_bytes > 0 || options_.max_load > 0 ||
+        options_.halt.active())
         scheduler_.set_credit_cap(1);
     if (options_.progress) progress_.emplace(*options_.progress);
 }
@@ -198,6 +200,7 @@ int Supervisor::run() {
         spun_in_vain = false;
         wait_for_events();
         start_due_workers();
+        kill_halted_jobs();
     }
     workers_->stop(std::chrono::seconds(5));
     if (!report_.finish()) output_closed_ = true;
@@ -290,8 +293,12 @@ uint64_t Supervisor::job_timeout_ms() const {
 bool Supervisor::dispatch() {
     if (stopping_ || !scheduler_.has_pending() || !may_start_jobs()) return false;
     bool progress = false;
+    // Idle workers first, one job each, so that a few long jobs spread over all workers
+    // instead of queueing in the first; then the rest of the credits.
     for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot)
-        if (lives_[slot].up) progress |= dispatch_to(slot);
+        if (lives_[slot].up && scheduler_.in_flight(slot) == 0) progress |= dispatch_to(slot, 1);
+    for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot)
+        if (lives_[slot].up) progress |= dispatch_to(slot, SIZE_MAX);
     // One wake-up per worker for the whole batch.
     if (progress)
         for (size_t slot = 0; slot < workers_->slots(); ++slot)
@@ -299,22 +306,23 @@ bool Supervisor::dispatch() {
     return progress;
 }
 
-// Sends slot as many pending jobs as its credits allow. Jobs are built in place in
-// records reserved together under one lock; a job too big for a record goes alone,
-// by copy (through a spill file).
-bool Supervisor::dispatch_to(size_t slot) {
+// Sends slot as many pending jobs as its credits allow (max_jobs at most). Jobs are built in place
+// in records reserved together under one lock; a job too big for a record goes alone, by copy
+// (through a spill file).
+bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
     ipc::Ring& ring = workers_->job_ring(slot);
     bool progress = false;
     const int64_t now_ns = realtime_ns();
     const bool one_at_a_time = options_.start_delay.count() > 0;
     const uint64_t timeout_ms = job_timeout_ms();
-    while (scheduler_.has_pending() && scheduler_.credits_left(slot) > 0) {
+    size_t sent = 0;
+    while (scheduler_.has_pending() && scheduler_.credits_left(slot) > 0 && sent < max_jobs) {
         if (one_at_a_time && Clock::now() - last_start_ < options_.start_delay) break;
         if (one_at_a_time) last_start_ = Clock::now();
-        const size_t wanted = one_at_a_time
-                                  ? 1
-                                  : std::min({scheduler_.credits_left(slot),
-                                              scheduler_.pending_count(), kDispatchBatch});
+        const size_t wanted =
+            one_at_a_time ? 1
+                          : std::min({scheduler_.credits_left(slot), scheduler_.pending_count(),
+                                      kDispatchBatch, max_jobs - sent});
         size_t batch = 0;
         for (; batch < wanted; ++batch) {
             const QueuedJob& queued = scheduler_.pending_at(batch);
@@ -334,6 +342,7 @@ bool Supervisor::dispatch_to(size_t slot) {
         if (batch == 0) {
             if (!dispatch_by_copy(slot, job_batch_[0])) break;
             progress = true;
+            ++sent;
             continue;
         }
         const size_t reserved = ring.try_reserve_many(std::span(record_sizes_.data(), batch),
@@ -356,6 +365,7 @@ bool Supervisor::dispatch_to(size_t slot) {
             }
         }
         progress |= reserved > 0;
+        sent += reserved;
         if (reserved < batch) break;  // the ring is full
     }
     return progress;
@@ -453,6 +463,12 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
     }
     result.id = oldest->seq;
     result.worker_slot = static_cast<uint32_t>(slot);
+    if (result.status == JobStatus::cancelled) {  // the run stopped before it started
+        QueuedJob job = scheduler_.complete_oldest(slot, 0);
+        remove_output_files(result);
+        if (!report_.job_skipped(job.seq)) output_closed_ = true;
+        return;
+    }
     QueuedJob job = scheduler_.complete_oldest(slot, result.end_ns - result.start_ns);
     SlotLife& life = lives_[slot];
     if (life.jobs_done++ == 0 && life.died_ns != 0) {
@@ -519,13 +535,18 @@ void Supervisor::check_halt(const QueuedJob& job, const JobResult& result) {
                        report_.command_line(job.seq, result.worker_slot, job.inputs) + "\n";
     (void)!::write(2, line.data(), line.size());
     begin_stop();
-    if (options_.halt.when() == HaltPolicy::When::now) {
-        status_.kill_command_groups();
-        if (command_.is_task())
-            for (size_t slot = 0; slot < workers_->slots(); ++slot)
-                if (workers_->pid(slot) > 0 && scheduler_.in_flight(slot) > 0)
-                    kill(workers_->pid(slot), SIGKILL);
-    }
+    kill_halted_jobs();
+}
+
+// --halt now: kills what runs. Repeated while jobs remain (the loop wakes for it), as a
+// worker may have started one just before it saw the stop.
+void Supervisor::kill_halted_jobs() {
+    if (!halted_ || options_.halt.when() != HaltPolicy::When::now) return;
+    status_.kill_command_groups();
+    if (command_.is_task())
+        for (size_t slot = 0; slot < workers_->slots(); ++slot)
+            if (workers_->pid(slot) > 0 && scheduler_.in_flight(slot) > 0)
+                kill(workers_->pid(slot), SIGKILL);
 }
 
 void Supervisor::handle_worker_exit(const WorkerExit& exit) {
@@ -671,11 +692,14 @@ int Supervisor::wait_timeout_ms() const {
             wait = std::min(wait, std::chrono::milliseconds(100));
     }
     if (progress_) wait = std::min(wait, progress_->interval());
+    if (halted_ && options_.halt.when() == HaltPolicy::When::now)
+        wait = std::min(wait, std::chrono::milliseconds(20));
     return static_cast<int>(wait.count());
 }
 
 void Supervisor::begin_stop() {
     stopping_ = true;
+    status_.stop_starting();
     scheduler_.drop_pending();
 }
 

@@ -74,7 +74,7 @@ class Supervisor {
     class Events;
     bool read_input();
     bool dispatch();
-    bool dispatch_to(size_t slot);
+    bool dispatch_to(size_t slot, size_t max_jobs);
     bool dispatch_by_copy(size_t slot, const JobSpec& job);
     void fail_first_pending(const std::string& why);
     bool gather();
@@ -89,6 +89,7 @@ class Supervisor {
     int wait_timeout_ms() const;
     void finish_job(const QueuedJob& job, JobResult& result);
     void check_halt(const QueuedJob& job, const JobResult& result);
+    void kill_halted_jobs();
     bool may_start_jobs();
     uint64_t job_timeout_ms() const;
     void handle_signal(int signal);

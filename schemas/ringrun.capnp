@@ -35,6 +35,7 @@ enum Status {
   timeout @3;   # overran its timeout and was killed
   lost @4;      # its worker died before reporting it
   error @5;     # could not be started (no such command, bad cwd, unknown task)
+  cancelled @6; # never started: the run stopped starting jobs before its turn came
 }
 
 struct Result {

@@ -19,6 +19,8 @@ const char* status_name(JobStatus status) {
             return "lost";
         case JobStatus::error:
             return "error";
+        case JobStatus::cancelled:
+            return "cancelled";
     }
     return "unknown";
 }

@@ -10,7 +10,7 @@
 
 namespace ringrun {
 
-enum class JobStatus : uint8_t { ok, failed, signaled, timeout, lost, error };
+enum class JobStatus : uint8_t { ok, failed, signaled, timeout, lost, error, cancelled };
 const char* status_name(JobStatus status);
 
 struct JobSpec {

@@ -151,7 +151,7 @@ void decode_result(capnp::MessageReader& message, JobResult& result) {
     result.attempt = r.getAttempt();
     result.worker_slot = r.getWorkerSlot();
     auto status = static_cast<unsigned>(r.getStatus());
-    if (status > static_cast<unsigned>(JobStatus::error))
+    if (status > static_cast<unsigned>(JobStatus::cancelled))
         throw std::runtime_error("result has an unknown status");
     result.status = static_cast<JobStatus>(status);
     result.exit_code = r.getExitCode();

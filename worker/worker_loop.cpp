@@ -173,6 +173,15 @@ void run_worker_loop(WorkerContext& context) {
             continue;
         }
         if (context.faults.fires(FaultPoint::after_pop, job)) die_by_fault();
+        if (context.status && context.status->stop_starting.load(std::memory_order_relaxed)) {
+            JobResult cancelled;
+            cancelled.id = job.id;
+            cancelled.attempt = job.attempt;
+            cancelled.worker_slot = context.slot;
+            cancelled.status = JobStatus::cancelled;
+            push_result(context, cancelled, scratch);
+            continue;
+        }
         JobResult result = run_published(context, job);
         inject_push_fault(context, job);
         push_result(context, result, scratch);
