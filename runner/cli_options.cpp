@@ -14,6 +14,7 @@ namespace ringrun {
 namespace {
 
 constexpr size_t kMaxWorkers = 1024;
+constexpr size_t kAsManyAsPossible = 256;  // -j 0 (fewer when there are fewer jobs)
 
 bool is_separator(const std::string& w) {
     return w == ":::" || w == "::::" || w == ":::+" || w == "::::+";
@@ -241,6 +242,7 @@ CliOutcome parse_command_line(int argc, char** argv) {
     }
     options.jobs =
         jobs_text.empty() ? cpu_count() : parse_job_count(jobs_text, cpu_count(), kMaxWorkers);
+    if (options.jobs == kMaxWorkers && jobs_text == "0") options.jobs = kAsManyAsPossible;
     options.backend = backend == "threads" ? Backend::threads : Backend::processes;
     if (!delay.empty()) options.delay_seconds = parse_seconds("--delay", delay);
     if (!memfree.empty()) options.memfree_bytes = parse_size("--memfree", memfree);

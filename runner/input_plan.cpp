@@ -54,7 +54,9 @@ InputPlan build_input(const CliOptions& options) {
             }
             lists.push_back(std::move(list));
         }
-        plan.source = std::make_unique<ArgumentProduct>(std::move(lists));
+        auto product = std::make_unique<ArgumentProduct>(std::move(lists));
+        plan.job_count = product->size();
+        plan.source = std::move(product);
     }
     if (options.colsep) {
         std::unique_ptr<ColumnSplit> split;
@@ -69,8 +71,10 @@ InputPlan build_input(const CliOptions& options) {
     } else {
         plan.column_names = header_values;
     }
-    if (options.max_args > 0)
+    if (options.max_args > 0) {
         plan.source = std::make_unique<ArgumentBatch>(std::move(plan.source), options.max_args);
+        if (plan.job_count) *plan.job_count = (*plan.job_count + options.max_args - 1) / options.max_args;
+    }
     return plan;
 }
 

@@ -4,7 +4,9 @@
 // its column names. Must never start a job: it only opens and reads input.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,7 @@ namespace ringrun {
 struct InputPlan {
     std::unique_ptr<InputSource> source;
     std::vector<std::string> column_names;  // --header: position 1 first
+    std::optional<uint64_t> job_count;      // known when the input is argument lists
 };
 
 // Throws UsageError for an unreadable file or a bad --colsep.

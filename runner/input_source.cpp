@@ -19,6 +19,12 @@ ArgumentProduct::ArgumentProduct(std::vector<InputList> lists) : lists_(std::mov
     for (const auto& g : groups_) done_ |= g.length == 0;
 }
 
+uint64_t ArgumentProduct::size() const {
+    uint64_t n = groups_.empty() ? 0 : 1;
+    for (const auto& g : groups_) n *= g.length;
+    return n;
+}
+
 bool ArgumentProduct::next(std::vector<std::string>& inputs) {
     if (done_) return false;
     inputs.resize(lists_.size());

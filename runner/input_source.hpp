@@ -38,6 +38,8 @@ class ArgumentProduct : public InputSource {
     explicit ArgumentProduct(std::vector<InputList> lists);
     bool next(std::vector<std::string>& inputs) override;
     bool exhausted() const override { return done_; }
+    // How many records it gives in all.
+    uint64_t size() const;
 
   private:
     // Linked lists form one group, which advances as one (as long as its shortest list);

@@ -3,6 +3,7 @@
 // codes. Never lets an exception escape.
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -56,6 +57,7 @@ int run(const CliOptions& cli) {
     SupervisorOptions options;
     std::unique_ptr<InputSource> input;
     std::vector<std::string> column_names;
+    std::optional<uint64_t> job_count;
     std::map<uint64_t, LoggedJob> log;
     if (cli.joblog && (cli.resume || cli.resume_failed || cli.retry_failed))
         log = read_joblog(cli.joblog->front() == '+' ? cli.joblog->substr(1) : *cli.joblog);
@@ -65,6 +67,7 @@ int run(const CliOptions& cli) {
         InputPlan plan = build_input(cli);
         input = std::move(plan.source);
         column_names = std::move(plan.column_names);
+        job_count = plan.job_count;
         for (const auto& [seq, job] : log)
             if (cli.resume || job.succeeded) options.skip_seqs.insert(seq);
     }
@@ -100,7 +103,8 @@ int run(const CliOptions& cli) {
     if (cli.results) results = std::make_unique<ResultsWriter>(*cli.results);
     JobReporter report(command, printer, std::move(joblog), std::move(results));
 
-    options.workers = cli.jobs;
+    // No more workers than jobs, when their number is known.
+    options.workers = job_count ? std::clamp<size_t>(*job_count, 1, cli.jobs) : cli.jobs;
     options.backend = cli.backend;
     options.retries = cli.retries;
     options.timeout_ms = static_cast<uint64_t>(cli.timeout_seconds * 1000.0 + 0.5);
@@ -122,7 +126,8 @@ int run(const CliOptions& cli) {
     options.max_load = cli.max_load;
     options.halt = cli.halt;
     if (cli.bar || cli.progress || cli.eta)
-        options.progress = ProgressMeter::Options{cli.bar, cli.eta, STDERR_FILENO, cli.total_jobs};
+        options.progress = ProgressMeter::Options{cli.bar, cli.eta, STDERR_FILENO,
+                                                  job_count.value_or(cli.total_jobs)};
 
     Supervisor supervisor(std::move(options), command, *input, report);
     return supervisor.run();

@@ -1,0 +1,383 @@
+// GNU parallel's options through the real binary: input sources (linked, files, -a, -0,
+// -d, --colsep, -n, --header), replacement strings, -j forms, job environment, output
+// modes (-k, --tag, --tagstring, --line-buffer, -u), --results, --joblog and --resume
+// (also after the supervisor is SIGKILLed), --retries with --retry-delay, --timeout N%,
+// --halt, --dry-run, progress, and that no input can inject shell syntax.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "tests/support/test_support.hpp"
+
+namespace ringrun {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::lines_of;
+using testing::ProgramResult;
+
+ProgramResult ringrun(std::vector<std::string> args, std::string input = {}) {
+    std::vector<std::string> argv = {RINGRUN_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::run_program(argv, std::move(input));
+}
+
+class TempDir {
+  public:
+    TempDir() {
+        path_ = fs::temp_directory_path() /
+                ("ringrun-test-" + std::to_string(getpid()) + "-" + std::to_string(counter_++));
+        fs::create_directories(path_);
+    }
+    ~TempDir() { fs::remove_all(path_); }
+    std::string file(const std::string& name, const std::string& content = {}) const {
+        std::ofstream(path_ / name, std::ios::binary) << content;
+        return (path_ / name).string();
+    }
+    std::string path(const std::string& name) const { return (path_ / name).string(); }
+
+  private:
+    static inline int counter_ = 0;
+    fs::path path_;
+};
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+TEST(ParallelInputs, LinkedAndCrossedSources) {
+    auto r = ringrun({"-k", "echo", ":::", "a", "b", "c", ":::+", "1", "2", ":::", "x", "y"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(lines_of(r.out), (std::vector<std::string>{"a 1 x", "a 1 y", "b 2 x", "b 2 y"}));
+}
+
+TEST(ParallelInputs, FilesArgFilesAndStdinAsASource) {
+    TempDir dir;
+    std::string letters = dir.file("letters", "a\nb\n");
+    std::string numbers = dir.file("numbers", "1\n2\n");
+    auto crossed = ringrun({"-k", "-a", letters, "echo", "::::", numbers});
+    EXPECT_EQ(lines_of(crossed.out), (std::vector<std::string>{"a 1", "a 2", "b 1", "b 2"}));
+    auto linked = ringrun({"-k", "echo", "::::", letters, "::::+", numbers});
+    EXPECT_EQ(lines_of(linked.out), (std::vector<std::string>{"a 1", "b 2"}));
+    auto with_stdin = ringrun({"-k", "echo", "::::", "-", ":::", "x"}, "s1\ns2\n");
+    EXPECT_EQ(lines_of(with_stdin.out), (std::vector<std::string>{"s1 x", "s2 x"}));
+    auto missing = ringrun({"echo", "::::", dir.path("nope")});
+    EXPECT_EQ(missing.exit_code, 255);
+    EXPECT_NE(missing.err.find("cannot read input file"), std::string::npos) << missing.err;
+}
+
+TEST(ParallelInputs, NullAndOtherDelimiters) {
+    auto nul = ringrun({"-k", "-0", "echo", "[{}]"}, std::string("a b\0c\nd\0", 8));
+    EXPECT_EQ(nul.out, "[a b]\n[c\nd]\n");
+    auto colon = ringrun({"-k", "-d", ":", "echo"}, "x:y:z");
+    EXPECT_EQ(lines_of(colon.out), (std::vector<std::string>{"x", "y", "z"}));
+    auto tab = ringrun({"-k", "-d", "\\t", "echo"}, "p\tq\t");
+    EXPECT_EQ(lines_of(tab.out), (std::vector<std::string>{"p", "q"}));
+}
+
+TEST(ParallelInputs, ColumnsHeaderAndArgumentsPerJob) {
+    auto cols = ringrun({"-k", "--colsep", ",", "echo", "{2}-{1}"}, "a,b\nc,d\n");
+    EXPECT_EQ(lines_of(cols.out), (std::vector<std::string>{"b-a", "d-c"}));
+    auto regex = ringrun({"-k", "--colsep", " +", "echo", "{3}{1}"}, "x   y z\n");
+    EXPECT_EQ(cols.exit_code, 0);
+    EXPECT_EQ(lines_of(regex.out), (std::vector<std::string>{"zx"}));
+    auto header = ringrun({"-k", "--header", ":", "--colsep", ",", "echo", "{size}:{name}"},
+                          "name,size\nf1,10\nf2,20\n");
+    EXPECT_EQ(lines_of(header.out), (std::vector<std::string>{"10:f1", "20:f2"}));
+    auto sources =
+        ringrun({"-k", "--header", ":", "echo", "{L}{N}", ":::", "L", "a", "b", ":::", "N", "1"});
+    EXPECT_EQ(lines_of(sources.out), (std::vector<std::string>{"a1", "b1"}));
+    auto batch = ringrun({"-k", "-n", "2", "echo", "{2}-{1}", ":::", "1", "2", "3", "4", "5"});
+    EXPECT_EQ(lines_of(batch.out), (std::vector<std::string>{"2-1", "4-3", "-5"}));
+    auto all = ringrun({"-k", "-n", "3", "echo"}, "1\n2\n3\n4\n");
+    EXPECT_EQ(lines_of(all.out), (std::vector<std::string>{"1 2 3", "4"}));
+}
+
+TEST(ParallelInputs, PositionalPathForms) {
+    auto r =
+        ringrun({"echo", "{1/.}", "{2//}", "{1.}", "{/}", ":::", "d/a.tar.gz", ":::", "/x/y/z"});
+    EXPECT_EQ(r.out, "a.tar /x/y d/a.tar a.tar.gz z\n");
+}
+
+TEST(ParallelInputs, NoInputCanInjectShellSyntax) {
+    TempDir dir;
+    const std::vector<std::string> hostile = {"; rm -rf x",     "$(touch pwned)", "`touch pwned`",
+                                              "a'b\"c",         "line1\nline2",   "\xff\xfe\x80",
+                                              "&& touch pwned", "$HOME",          "*"};
+    std::string input;
+    for (const auto& h : hostile) input += h + '\0';
+    ProgramResult r =
+        testing::run_program({"/bin/sh", "-c",
+                              std::string("cd ") + dir.path("") + " && " + RINGRUN_BINARY +
+                                  " -0 -k 'printf \"<%s>\" {}; echo'"},
+                             input);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::string expected;
+    for (const auto& h : hostile) expected += "<" + h + ">\n";
+    EXPECT_EQ(r.out, expected);
+    EXPECT_FALSE(fs::exists(dir.path("pwned")));
+}
+
+TEST(ParallelJobs, JobCountForms) {
+    auto workers_for = [](const std::string& j) {
+        // Each job prints its slot; with many more jobs than workers, every slot shows up.
+        auto r = ringrun({"-j", j, "sh -c 'echo $PARALLEL_JOBSLOT; sleep 0.05' {}"}, [] {
+            std::string in;
+            for (int i = 0; i < 40; ++i) in += std::to_string(i) + "\n";
+            return in;
+        }());
+        std::set<std::string> slots;
+        for (const auto& line : lines_of(r.out)) slots.insert(line);
+        return slots.size();
+    };
+    const size_t cores = static_cast<size_t>(sysconf(_SC_NPROCESSORS_ONLN));
+    EXPECT_EQ(workers_for("3"), 3u);
+    EXPECT_EQ(workers_for("+1"), cores + 1);
+    EXPECT_EQ(workers_for("-100"), 1u);
+    EXPECT_EQ(workers_for("200%"), 2 * cores);
+    auto bad = ringrun({"-j", "lots", "true"});
+    EXPECT_EQ(bad.exit_code, 255);
+    EXPECT_NE(bad.err.find("-j expects"), std::string::npos);
+    // -j 0: as many as there are jobs (here 5, all sleeping at once).
+    auto all =
+        ringrun({"-j", "0", "sh -c 'echo $PARALLEL_JOBSLOT'", ":::", "1", "2", "3", "4", "5"});
+    EXPECT_EQ(lines_of(all.out, true), (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+}
+
+TEST(ParallelJobs, EnvironmentNamesSequenceAndSlot) {
+    auto r = ringrun({"-j1", "-k",
+                      "echo $RINGRUN_SEQ $PARALLEL_SEQ $RINGRUN_SLOT $PARALLEL_JOBSLOT {#} {%}",
+                      ":::", "a", "b"});
+    // A replacement string ({#}) is there, so {} is not appended (as GNU parallel).
+    EXPECT_EQ(lines_of(r.out), (std::vector<std::string>{"1 1 1 1 1 1", "2 2 1 1 2 1"}));
+}
+
+TEST(ParallelOutput, KeepOrderTagAndTagstring) {
+    auto r = ringrun({"-j4", "-k", "--tag", "sleep 0.0{}; echo done", ":::", "5", "1", "3"});
+    EXPECT_EQ(r.out, "5\tdone\n1\tdone\n3\tdone\n");
+    auto ts = ringrun({"-k", "--tagstring", "<{#}:{}>", "printf 'x\\ny\\n'", ":::", "a"});
+    EXPECT_EQ(ts.out, "<1:a>\tx\n<1:a>\ty\n");
+}
+
+TEST(ParallelOutput, LineBufferInterleavesWholeLines) {
+    // Both jobs write a line, wait for the other's first line, then write another.
+    TempDir dir;
+    std::string script =
+        dir.file("job.sh", "echo first-$1; touch " + dir.path("") +
+                               "/$1; "
+                               "while [ ! -e " +
+                               dir.path("") + "/$2 ]; do sleep 0.01; done; echo second-$1\n");
+    auto r = ringrun({"-j2", "--line-buffer", "--tag", "sh " + script + " {1} {2}", ":::", "a", "b",
+                      ":::+", "b", "a"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto lines = lines_of(r.out);
+    ASSERT_EQ(lines.size(), 4u) << r.out;
+    // Whole tagged lines; both firsts come before either second.
+    std::set<std::string> firsts(lines.begin(), lines.begin() + 2);
+    EXPECT_EQ(firsts, (std::set<std::string>{"a b\tfirst-a", "b a\tfirst-b"}));
+    std::set<std::string> seconds(lines.begin() + 2, lines.end());
+    EXPECT_EQ(seconds, (std::set<std::string>{"a b\tsecond-a", "b a\tsecond-b"}));
+}
+
+TEST(ParallelOutput, UngroupPassesOutputStraightThrough) {
+    auto r = ringrun({"-u", "-j2", "echo", ":::", "x", "y"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(lines_of(r.out, true), (std::vector<std::string>{"x", "y"}));
+}
+
+TEST(ParallelOutput, AGibibyteOfOutputPassesThroughInBoundedMemory) {
+    // The supervisor's and workers' peak RSS, as their parent (sh) sees its children.
+    ProgramResult r = testing::run_program(
+        {"/bin/sh", "-c",
+         std::string(RINGRUN_BINARY) + " 'head -c {} /dev/zero' ::: 1073741824 | wc -c"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(lines_of(r.out), (std::vector<std::string>{"1073741824"}));
+    struct rusage usage {};
+    getrusage(RUSAGE_CHILDREN, &usage);
+    // ru_maxrss of the largest descendant waited for, in KiB.
+    EXPECT_LT(usage.ru_maxrss, 64 * 1024) << "a process of the run held the output in memory";
+}
+
+TEST(ParallelResults, DirectoryAndJsonLines) {
+    TempDir dir;
+    const std::string out = dir.path("out");
+    auto r = ringrun({"--results", out, "sh -c 'echo o-$0; echo e-$0 >&2; exit $1'", ":::", "a",
+                      "b/c", ":::", "0", "3"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(read_file(out + "/1/a/2/0/stdout"), "o-a\n");
+    EXPECT_EQ(read_file(out + "/1/a/2/3/stderr"), "e-a\n");
+    EXPECT_EQ(read_file(out + "/1/b\\_c/2/3/seq"), "4\n");
+    std::string meta = read_file(out + "/1/b\\_c/2/3/result.json");
+    EXPECT_NE(meta.find("\"exit\":3"), std::string::npos) << meta;
+    EXPECT_NE(meta.find("\"status\":\"failed\""), std::string::npos) << meta;
+
+    const std::string jsonl = dir.path("r.jsonl");
+    auto j = ringrun({"-k", "--results", jsonl, "printf 'q\"\\n'; exit", ":::", "0", "1"});
+    EXPECT_EQ(j.exit_code, 1);
+    auto lines = lines_of(read_file(jsonl), true);
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_NE(lines[0].find("\"seq\":1,\"input\":[\"0\"]"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("\"stdout\":\"q\\\"\\n\""), std::string::npos) << lines[0];
+    EXPECT_NE(lines[1].find("\"exit\":1"), std::string::npos) << lines[1];
+}
+
+std::vector<std::vector<std::string>> joblog_rows(const std::string& path) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& line : lines_of(read_file(path))) {
+        std::vector<std::string> fields;
+        std::stringstream s(line);
+        for (std::string f; std::getline(s, f, '\t');) fields.push_back(f);
+        rows.push_back(fields);
+    }
+    return rows;
+}
+
+TEST(ParallelJoblog, GnuParallelsFormatAndResume) {
+    TempDir dir;
+    const std::string log = dir.path("log");
+    auto r = ringrun({"--joblog", log, "-j2", "echo {}; exit {}", ":::", "0", "1", "0", "2"});
+    EXPECT_EQ(r.exit_code, 2);
+    auto rows = joblog_rows(log);
+    ASSERT_EQ(rows.size(), 5u);
+    EXPECT_EQ(rows[0], (std::vector<std::string>{"Seq", "Host", "Starttime", "JobRuntime", "Send",
+                                                 "Receive", "Exitval", "Signal", "Command"}));
+    std::map<std::string, std::vector<std::string>> by_seq;
+    for (size_t i = 1; i < rows.size(); ++i) by_seq[rows[i][0]] = rows[i];
+    EXPECT_EQ(by_seq["2"][1], ":");
+    EXPECT_EQ(by_seq["2"][3].size(), 10u);  // %10.3f
+    EXPECT_EQ(by_seq["2"][5], "2");         // bytes of stdout: "1\n"
+    EXPECT_EQ(by_seq["2"][6], "1");
+    EXPECT_EQ(by_seq["4"][8], "echo 2; exit 2");
+
+    // --resume-failed reruns 2 and 4 only, and appends to the log.
+    auto again = ringrun(
+        {"--joblog", log, "--resume-failed", "-k", "echo again {}", ":::", "0", "1", "0", "2"});
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(again.out, "again 1\nagain 2\n");
+    EXPECT_EQ(joblog_rows(log).size(), 7u);
+    // --resume now skips them all.
+    auto nothing = ringrun({"--joblog", log, "--resume", "echo", ":::", "0", "1", "0", "2"});
+    EXPECT_EQ(nothing.out, "");
+}
+
+TEST(ParallelJoblog, RetryFailedReplaysTheLoggedCommands) {
+    TempDir dir;
+    const std::string log = dir.path("log");
+    const std::string flag = dir.path("flag");
+    // Fails until the flag exists.
+    auto first = ringrun({"--joblog", log, "test -e " + flag + " && echo ok-{}", ":::", "a", "b"});
+    EXPECT_EQ(first.exit_code, 2);
+    std::ofstream(flag).put('x');
+    auto retry = ringrun({"--joblog", log, "--retry-failed", "-k"});
+    EXPECT_EQ(retry.exit_code, 0) << retry.err;
+    EXPECT_EQ(retry.out, "ok-a\nok-b\n");
+}
+
+TEST(ParallelJoblog, ResumeAfterTheSupervisorIsKilledLosesAndRepeatsNothing) {
+    TempDir dir;
+    const std::string log = dir.path("log");
+    const std::string done = dir.path("done");
+    fs::create_directories(done);
+    // Each job leaves a file; jobs from 30 on wait a long time, so the kill finds them running.
+    const std::string job = "touch " + done + "/{}; [ {} -lt 30 ] || sleep 30";
+    std::vector<std::string> args = {RINGRUN_BINARY, "-j4", "--joblog", log, job, ":::"};
+    for (int i = 1; i <= 60; ++i) args.push_back(std::to_string(i));
+    testing::ChildGuard supervisor([&] {
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        int null_fd = open("/dev/null", O_WRONLY);
+        dup2(null_fd, 1);
+        dup2(null_fd, 2);
+        execv(argv[0], argv.data());
+        return 127;
+    });
+    ASSERT_TRUE(testing::poll_until([&] { return joblog_rows(log).size() >= 30; },
+                                    std::chrono::seconds(30)));
+    kill(supervisor.pid(), SIGKILL);
+    supervisor.wait_exit(std::chrono::seconds(5));
+    const size_t logged = joblog_rows(log).size() - 1;
+    EXPECT_GE(logged, 29u);
+    EXPECT_LT(logged, 60u);
+
+    std::vector<std::string> resume = {"--joblog", log, "--resume", "-j4", "touch " + done + "/{}",
+                                       ":::"};
+    for (int i = 1; i <= 60; ++i) resume.push_back(std::to_string(i));
+    auto r = ringrun(resume);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::map<std::string, int> times_logged;
+    auto rows = joblog_rows(log);
+    for (size_t i = 1; i < rows.size(); ++i) ++times_logged[rows[i][0]];
+    EXPECT_EQ(times_logged.size(), 60u);
+    for (const auto& [seq, n] : times_logged) EXPECT_EQ(n, 1) << "job " << seq;
+    for (int i = 1; i <= 60; ++i) EXPECT_TRUE(fs::exists(done + "/" + std::to_string(i))) << i;
+}
+
+TEST(ParallelRetries, RetryDelayBacksOffAndTheLastAttemptCounts) {
+    TempDir dir;
+    const std::string count = dir.path("count");
+    // Succeeds on the third attempt.
+    auto r =
+        ringrun({"--retries", "3", "--retry-delay", "0.05",
+                 "date +%s.%N >> " + count + "; [ $(wc -l < " + count + ") -ge 3 ] && echo ok {}",
+                 ":::", "1"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "ok 1\n");
+    auto stamps = lines_of(read_file(count));
+    ASSERT_EQ(stamps.size(), 3u);
+    // Waits of 50 ms then 100 ms, each within +-25%: the second gap is always longer.
+    const double gap1 = std::stod(stamps[1]) - std::stod(stamps[0]);
+    const double gap2 = std::stod(stamps[2]) - std::stod(stamps[1]);
+    EXPECT_GE(gap1, 0.0375);
+    EXPECT_GT(gap2, gap1);
+}
+
+TEST(ParallelRetries, TimeoutAsAPercentageOfTheMedianRuntime) {
+    // Nine quick jobs set the median; the tenth runs 50x longer and is killed.
+    std::vector<std::string> args = {"-j1", "--timeout", "1000%", "sleep", ":::"};
+    for (int i = 0; i < 9; ++i) args.push_back("0.02");
+    args.push_back("30");
+    auto r = ringrun(args);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("timed out"), std::string::npos) << r.err;
+}
+
+TEST(ParallelHalt, SoonAndNowWithGnuParallelsExitCodes) {
+    auto soon = ringrun({"-j1", "--halt", "soon,fail=1", "echo {}; exit {}", ":::", "0", "3", "4"});
+    EXPECT_EQ(soon.exit_code, 3);
+    EXPECT_EQ(soon.out, "0\n3\n");
+    EXPECT_NE(soon.err.find("This job failed:\necho 3; exit 3"), std::string::npos) << soon.err;
+    auto success = ringrun({"-j1", "--halt", "now,success=1", "exit {}", ":::", "1", "0", "0"});
+    EXPECT_EQ(success.exit_code, 0);
+    auto now = ringrun({"-j2", "--halt", "now,fail=1", "sleep {}; exit 1", ":::", "0.1", "30"});
+    EXPECT_EQ(now.exit_code, 1);  // and it did not wait 30 s: the watchdog would say so
+    auto bad = ringrun({"--halt", "sometimes", "true"});
+    EXPECT_EQ(bad.exit_code, 255);
+}
+
+TEST(ParallelSeeing, DryRunPrintsCommandsAndRunsNothing) {
+    auto r = ringrun({"--dry-run", "touch", "{}", ":::", "a b", "c"});
+    EXPECT_EQ(r.out, "touch 'a b'\ntouch c\n");
+    EXPECT_FALSE(fs::exists("c"));
+}
+
+TEST(ParallelSeeing, ProgressOnANonTerminalIsPlainLines) {
+    auto r = ringrun({"--bar", "--eta", "-j2", "true", ":::", "1", "2", "3"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.err.find("ringrun: 3/3 jobs (100%), 0 failed"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find('\r'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ringrun
