@@ -153,7 +153,7 @@ CliOutcome parse_command_line(int argc, char** argv) {
     std::string results;
     app.add_option("--results", results,
                    "Save each job's stdout, stderr and metadata under DIR, or as JSON Lines "
-                   "in FILE.jsonl")
+                   "in FILE.jsonl (stdout is saved there, not printed)")
         ->type_name("DIR|FILE.jsonl")
         ->group(kOutput);
 

@@ -90,6 +90,7 @@ int run(const CliOptions& cli) {
     output.keep_order = cli.keep_order;
     if (cli.output_mode == OutputMode::grouped) output.tag = tag;
     output.values_are_task_output = command.is_task();
+    output.print_stdout = !cli.results;  // saved instead (as GNU parallel)
     OutputPrinter printer(output);
     std::unique_ptr<JoblogWriter> joblog;
     if (cli.joblog) {

@@ -67,8 +67,9 @@ bool OutputPrinter::print(Held& held) {
     if (!closed_ && !held.skipped) {
         try {
             if (options_.mode == OutputMode::grouped) {
-                write_stream(options_.out_fd, r.out, r.out_file, held.tag,
-                             options_.values_are_task_output);
+                if (options_.print_stdout)
+                    write_stream(options_.out_fd, r.out, r.out_file, held.tag,
+                                 options_.values_are_task_output);
                 write_stream(options_.err_fd, r.err, r.err_file, held.tag, false);
             }
             if (!held.note.empty())

@@ -24,6 +24,7 @@ struct OutputOptions {
     bool keep_order = false;
     std::optional<ReplacementText> tag;   // --tag is "{}" joined by spaces; --tagstring
     bool values_are_task_output = false;  // a task's output is a value: one per line
+    bool print_stdout = true;             // false with --results (as GNU parallel)
     int out_fd = 1;
     int err_fd = 2;
 };

@@ -181,7 +181,7 @@ void ResultsWriter::job_finished(uint64_t seq, uint32_t slot,
     fs::create_directories(dir);
     save_output(dir / "stdout", r.out, r.out_file);
     save_output(dir / "stderr", r.err, r.err_file);
-    write_file(dir / "seq", std::to_string(seq) + "\n");
+    write_file(dir / "seq", std::to_string(seq));
     write_file(dir / "result.json", metadata_json(seq, inputs, r, command_line) + "}\n");
 }
 

@@ -1,14 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages ringrun needs to build, test and benchmark.
 # Idempotent: installs only what is missing, and never touches anything else.
-# Usage: scripts/install-deps.sh [--bench]   (--bench adds GNU parallel and python3)
+# Usage: scripts/install-deps.sh [--bench]   (--bench adds python3 and GNU time)
+# GNU parallel and tmux are test dependencies: the differential suite compares ringrun
+# with GNU parallel, and the progress bar is tested on a real terminal in tmux.
 set -eu
 
 packages="g++ cmake ninja-build meson pkg-config capnproto libcapnp-dev \
 libboost-dev libcli11-dev libtomlplusplus-dev libgtest-dev libgmock-dev \
-libbenchmark-dev clang-format"
+libbenchmark-dev clang-format parallel tmux"
 if [ "${1:-}" = "--bench" ]; then
-    packages="$packages parallel python3 findutils time"
+    packages="$packages python3 findutils time"
 fi
 
 missing=""

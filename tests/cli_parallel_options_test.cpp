@@ -217,7 +217,7 @@ TEST(ParallelResults, DirectoryAndJsonLines) {
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(read_file(out + "/1/a/2/0/stdout"), "o-a\n");
     EXPECT_EQ(read_file(out + "/1/a/2/3/stderr"), "e-a\n");
-    EXPECT_EQ(read_file(out + "/1/b\\_c/2/3/seq"), "4\n");
+    EXPECT_EQ(read_file(out + "/1/b\\_c/2/3/seq"), "4");
     std::string meta = read_file(out + "/1/b\\_c/2/3/result.json");
     EXPECT_NE(meta.find("\"exit\":3"), std::string::npos) << meta;
     EXPECT_NE(meta.find("\"status\":\"failed\""), std::string::npos) << meta;
