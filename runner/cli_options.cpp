@@ -109,6 +109,10 @@ CliOutcome parse_command_line(int argc, char** argv) {
         ->type_name("FILE")
         ->allow_extra_args(false)
         ->group(kInput);
+    app.add_flag("--link,--xapply", options.link,
+                 "Pair the sources element by element instead of crossing them; shorter "
+                 "ones start over")
+        ->group(kInput);
     bool null = false;
     app.add_flag("-0,--null", null, "Inputs are separated by NUL bytes (find -print0)")
         ->group(kInput);

@@ -47,6 +47,7 @@ struct CliOptions {
     char delimiter = '\n';
     std::optional<std::string> colsep;
     size_t max_args = 0;  // -n; 0: one record per job
+    bool link = false;    // --link: every source linked, shorter ones wrapping
     bool header = false;
     // Output
     OutputMode output_mode = OutputMode::grouped;

@@ -52,9 +52,10 @@ InputPlan build_input(const CliOptions& options) {
                 header_values.push_back(list.values.front());
                 list.values.erase(list.values.begin());
             }
+            list.linked |= options.link;
             lists.push_back(std::move(list));
         }
-        auto product = std::make_unique<ArgumentProduct>(std::move(lists));
+        auto product = std::make_unique<ArgumentProduct>(std::move(lists), options.link);
         plan.job_count = product->size();
         plan.source = std::move(product);
     }
@@ -73,7 +74,8 @@ InputPlan build_input(const CliOptions& options) {
     }
     if (options.max_args > 0) {
         plan.source = std::make_unique<ArgumentBatch>(std::move(plan.source), options.max_args);
-        if (plan.job_count) *plan.job_count = (*plan.job_count + options.max_args - 1) / options.max_args;
+        if (plan.job_count)
+            *plan.job_count = (*plan.job_count + options.max_args - 1) / options.max_args;
     }
     return plan;
 }

@@ -9,14 +9,18 @@
 
 namespace ringrun {
 
-ArgumentProduct::ArgumentProduct(std::vector<InputList> lists) : lists_(std::move(lists)) {
+ArgumentProduct::ArgumentProduct(std::vector<InputList> lists, bool wrap_links)
+    : lists_(std::move(lists)), wrap_links_(wrap_links) {
+    done_ = lists_.empty();
     for (size_t i = 0; i < lists_.size(); ++i) {
-        if (groups_.empty() || !lists_[i].linked) groups_.push_back(Group{{}, SIZE_MAX, 0});
+        if (groups_.empty() || !lists_[i].linked)
+            groups_.push_back(Group{{}, wrap_links ? 0 : SIZE_MAX, 0});
         groups_.back().lists.push_back(i);
-        groups_.back().length = std::min(groups_.back().length, lists_[i].values.size());
+        size_t n = lists_[i].values.size();
+        done_ |= n == 0;
+        groups_.back().length =
+            wrap_links ? std::max(groups_.back().length, n) : std::min(groups_.back().length, n);
     }
-    done_ = groups_.empty();
-    for (const auto& g : groups_) done_ |= g.length == 0;
 }
 
 uint64_t ArgumentProduct::size() const {
@@ -29,7 +33,8 @@ bool ArgumentProduct::next(std::vector<std::string>& inputs) {
     if (done_) return false;
     inputs.resize(lists_.size());
     for (const auto& g : groups_)
-        for (size_t list : g.lists) inputs[list] = lists_[list].values[g.position];
+        for (size_t list : g.lists)
+            inputs[list] = lists_[list].values[g.position % lists_[list].values.size()];
     // Odometer over the groups: the last varies fastest.
     size_t i = groups_.size();
     while (i > 0) {

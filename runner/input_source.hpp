@@ -35,7 +35,9 @@ struct InputList {
 
 class ArgumentProduct : public InputSource {
   public:
-    explicit ArgumentProduct(std::vector<InputList> lists);
+    // wrap_links: linked lists run as long as the longest, shorter ones starting over
+    // (--link); otherwise as long as the shortest (:::+).
+    explicit ArgumentProduct(std::vector<InputList> lists, bool wrap_links = false);
     bool next(std::vector<std::string>& inputs) override;
     bool exhausted() const override { return done_; }
     // How many records it gives in all.
@@ -51,6 +53,7 @@ class ArgumentProduct : public InputSource {
     };
     std::vector<InputList> lists_;
     std::vector<Group> groups_;
+    bool wrap_links_;
     bool done_;
 };
 

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -377,6 +378,50 @@ TEST(ParallelSeeing, ProgressOnANonTerminalIsPlainLines) {
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_NE(r.err.find("ringrun: 3/3 jobs (100%), 0 failed"), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find('\r'), std::string::npos);
+}
+
+TEST(ParallelSeeing, BarOnATerminalRedrawsOneLineInPlace) {
+    // A real terminal: ringrun runs in a detached tmux session; the pane is read back.
+    if (testing::run_program({"/bin/sh", "-c", "command -v tmux"}).exit_code != 0)
+        GTEST_SKIP() << "tmux is not installed (scripts/install-deps.sh)";
+    const std::string server = "ringrun-test-" + std::to_string(getpid());
+    auto tmux = [&](const std::string& args) {
+        return testing::run_program({"/bin/sh", "-c", "tmux -L " + server + " " + args});
+    };
+    struct Cleanup {
+        std::function<void()> fn;
+        ~Cleanup() { fn(); }
+    } cleanup{[&] { tmux("kill-server 2>/dev/null"); }};
+    const std::string command = std::string(RINGRUN_BINARY) +
+                                " --bar -j2 'sleep 0.15; true' ::: 1 2 3 4 5 6 7 8 9 10 >/dev/null;"
+                                " echo finished; sleep 30";
+    ASSERT_EQ(tmux("new-session -d -x 150 -y 20 \"" + command + "\"").exit_code, 0);
+    auto pane = [&] { return tmux("capture-pane -p").out; };
+    std::string during;
+    ASSERT_TRUE(testing::poll_until(
+        [&] {
+            during = pane();
+            return during.find("/10 jobs") != std::string::npos &&
+                   during.find("ETA") != std::string::npos;
+        },
+        std::chrono::seconds(20)))
+        << during;
+    EXPECT_NE(during.find(" ["), std::string::npos) << during;  // the bar itself
+    std::string after;
+    ASSERT_TRUE(testing::poll_until(
+        [&] {
+            after = pane();
+            return after.find("finished") != std::string::npos;
+        },
+        std::chrono::seconds(30)))
+        << after;
+    EXPECT_NE(after.find("ringrun: 10/10 jobs (100%), 0 failed"), std::string::npos) << after;
+    EXPECT_NE(after.find("[##############################]"), std::string::npos) << after;
+    // Redrawn in place: one progress line on the screen, not one per update.
+    size_t progress_lines = 0;
+    for (const auto& line : lines_of(after))
+        progress_lines += line.find("jobs (") != std::string::npos;
+    EXPECT_EQ(progress_lines, 1u) << after;
 }
 
 }  // namespace
