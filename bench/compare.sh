@@ -6,7 +6,9 @@
 #   2. 1,000,000 no-op tasks each: ringrun processes, ringrun threads, Python's
 #      multiprocessing.Pool.imap_unordered, chunksize 1
 #   3. the ring between two processes (Google Benchmark): records/s, round trip p50/p99
-#   4. peak RSS of `seq 10000000 | ringrun --task noop`
+#   4. peak RSS of `seq 10000000 | ringrun --task noop`, and of
+#      `seq 10000000 | ringrun -j2 --joblog /dev/null true` over its first seconds
+#   5. start-up: `ringrun true ::: 1` against `parallel true ::: 1`
 # Usage: bench/compare.sh [--quick]   (--quick: smaller counts, for a smoke run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,8 +17,10 @@ scripts/build.sh >/dev/null
 ringrun="$(pwd)/build/ringrun"
 out=docs/benchmarks.md
 quick=${1:-}
-true_jobs=3000; noop_tasks=1000000; rss_lines=10000000; reps=3
-if [ "$quick" = "--quick" ]; then true_jobs=300; noop_tasks=100000; rss_lines=1000000; reps=1; fi
+true_jobs=3000; noop_tasks=1000000; rss_lines=10000000; reps=3; starts=20; true_rss_seconds=15
+if [ "$quick" = "--quick" ]; then
+    true_jobs=300; noop_tasks=100000; rss_lines=1000000; reps=1; starts=5; true_rss_seconds=3
+fi
 
 # Best wall time in seconds over $reps runs of a shell command line.
 best_time() {
@@ -66,6 +70,17 @@ print(round(t["items_per_second"]), "%.2f" % r["p50_us"], "%.2f" % r["p99_us"])'
 
 echo "peak RSS ..." >&2
 rss_kb=$( { seq "$rss_lines" | /usr/bin/time -f "%M" "$ringrun" --task noop >/dev/null; } 2>&1 | tail -1)
+# Ten million `true` jobs take over an hour: the run is interrupted (SIGINT: running jobs
+# finish, the joblog is complete) after its input window and buffers reached full size.
+true_rss_kb=$( { seq 10000000 | /usr/bin/time -f "%M" timeout -s INT "$true_rss_seconds" \
+    "$ringrun" -j2 --joblog /tmp/ringrun-bench-joblog true >/dev/null || true; } 2>&1 | tail -1)
+true_rss_jobs=$(($(wc -l < /tmp/ringrun-bench-joblog) - 1))
+
+echo "start-up ..." >&2
+t_start_ringrun=$(best_time "for i in \$(seq $starts); do $ringrun true ::: 1; done")
+t_start_parallel=$(best_time "for i in \$(seq $starts); do parallel --will-cite true ::: 1; done")
+ms_start_ringrun=$(awk -v t="$t_start_ringrun" -v n="$starts" 'BEGIN { printf "%.1f", 1000 * t / n }')
+ms_start_parallel=$(awk -v t="$t_start_parallel" -v n="$starts" 'BEGIN { printf "%.1f", 1000 * t / n }')
 
 cat > "$out" <<MD
 # Benchmarks
@@ -107,5 +122,13 @@ Each runner appends the input, so every job is \`true N\`; with an argument, cor
 | run | peak RSS |
 | --- | ---: |
 | \`seq $rss_lines \| ringrun --task noop\` (supervisor) | $((rss_kb / 1024)) MiB |
+| \`seq 10000000 \| ringrun -j2 --joblog FILE true\`, its largest process, over the first $true_rss_seconds s ($true_rss_jobs jobs) | $((true_rss_kb / 1024)) MiB |
+
+## Start-up (mean of $starts runs, best of $reps)
+
+| command | ms per run | ringrun's speed-up |
+| --- | ---: | ---: |
+| \`ringrun true ::: 1\` | $ms_start_ringrun | 1.00 |
+| \`parallel true ::: 1\` | $ms_start_parallel | $(ratio "$ms_start_parallel" "$ms_start_ringrun") |
 MD
 cat "$out"

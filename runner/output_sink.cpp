@@ -66,7 +66,8 @@ bool OutputPrinter::print(Held& held) {
     JobResult& r = held.result;
     if (!closed_ && !held.skipped) {
         try {
-            if (options_.mode == OutputMode::grouped) {
+            // Commands wrote their own output in the other modes; a task's is a value.
+            if (options_.mode == OutputMode::grouped || options_.values_are_task_output) {
                 if (options_.print_stdout)
                     write_stream(options_.out_fd, r.out, r.out_file, held.tag,
                                  options_.values_are_task_output);
