@@ -325,6 +325,67 @@ TEST(ParallelJoblog, ResumeAfterTheSupervisorIsKilledLosesAndRepeatsNothing) {
     for (int i = 1; i <= 60; ++i) EXPECT_TRUE(fs::exists(done + "/" + std::to_string(i))) << i;
 }
 
+TEST(ParallelJoblog, AppendsWithPlusAndWritesToStdoutWithDash) {
+    TempDir dir;
+    const std::string log = dir.path("log");
+    ringrun({"--joblog", log, "true", ":::", "a"});
+    ringrun({"--joblog", "+" + log, "true", ":::", "b"});
+    auto rows = joblog_rows(log);
+    ASSERT_EQ(rows.size(), 3u);  // one header, two jobs
+    EXPECT_EQ(rows[1][8], "true a");
+    EXPECT_EQ(rows[2][8], "true b");
+    auto to_stdout = ringrun({"--joblog", "-", "true", ":::", "c"});
+    auto lines = lines_of(to_stdout.out);
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0].rfind("Seq\tHost\t", 0), 0u);
+    EXPECT_NE(lines[1].find("\ttrue c"), std::string::npos);
+}
+
+TEST(ParallelJobs, DelaySpacesJobStarts) {
+    TempDir dir;
+    const std::string log = dir.path("log");
+    auto r = ringrun({"-j3", "--delay", "0.2", "--joblog", log, "true", ":::", "1", "2", "3"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<double> starts;
+    auto rows = joblog_rows(log);
+    for (size_t i = 1; i < rows.size(); ++i) starts.push_back(std::stod(rows[i][2]));
+    ASSERT_EQ(starts.size(), 3u);
+    std::sort(starts.begin(), starts.end());
+    // Jobs are handed over 0.2 s apart; a worker's wake-up and Starttime's millisecond
+    // resolution blur that by a little.
+    EXPECT_GE(starts[1] - starts[0], 0.19);
+    EXPECT_GE(starts[2] - starts[1], 0.19);
+}
+
+TEST(ParallelJobs, MemfreeAndLoadHoldJobsBackUntilThereIsRoom) {
+    auto room = ringrun({"--memfree", "1k", "--load", "100000", "echo", ":::", "ran"});
+    EXPECT_EQ(room.exit_code, 0) << room.err;
+    EXPECT_EQ(room.out, "ran\n");
+    // More free memory than any machine has: nothing starts; an interrupt ends the wait.
+    testing::ProgramRun run;
+    run.argv = {"/bin/sh", "-c",
+                std::string(RINGRUN_BINARY) +
+                    " --memfree 1000000T echo ran ::: x & pid=$!; "
+                    "sleep 0.5; kill -TERM $pid; wait $pid"};
+    auto held = testing::run_program(run);
+    EXPECT_EQ(held.exit_code, 143) << held.err;
+    EXPECT_EQ(held.out, "");
+}
+
+TEST(ParallelRetries, TermseqEndsATimedOutCommandWithItsSignals) {
+    // The command ignores TERM; the sequence's USR1 kills it.
+    auto r = ringrun({"--timeout", "0.1", "--termseq", "TERM,100,USR1,1000",
+                      "trap '' TERM; sleep 10 & wait; echo {}", ":::", "x"});
+    EXPECT_EQ(r.exit_code, 1);
+    TempDir dir;
+    const std::string log = dir.path("log");
+    ringrun({"--timeout", "0.1", "--termseq", "USR1,1000", "--joblog", log, "sleep", ":::", "10"});
+    auto rows = joblog_rows(log);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[1][6], "-1");
+    EXPECT_EQ(rows[1][7], std::to_string(SIGUSR1));
+}
+
 TEST(ParallelRetries, RetryDelayBacksOffAndTheLastAttemptCounts) {
     TempDir dir;
     const std::string count = dir.path("count");
