@@ -167,8 +167,8 @@ int Supervisor::run() {
         lives_[slot].up = true;
         lives_[slot].started = Clock::now();
     }
-    const bool task_timeouts =
-        options_.timeout_ms > 0 && command_.is_task() && options_.backend == Backend::processes;
+    const bool task_timeouts = (options_.timeout_ms > 0 || options_.timeout_percent > 0) &&
+                               command_.is_task() && options_.backend == Backend::processes;
     // The spin watches cheaply for anything reserved; if what it saw gave no progress
     // (a record still being written, or one a dead worker never committed), the next
     // idle turn goes straight to wait_for_events, whose check is exact: the loop always
@@ -586,7 +586,7 @@ void Supervisor::retire_lost_job(QueuedJob job, size_t slot, int wait_status) {
     result.worker_slot = static_cast<uint32_t>(slot);
     if (job.seq == lives_[slot].timed_out_seq) {
         result.status = JobStatus::timeout;
-        result.error_text = "timed out after " + std::to_string(options_.timeout_ms) +
+        result.error_text = "timed out after " + std::to_string(job_timeout_ms()) +
                             " ms; its worker was killed and replaced";
         finish_job(job, result);
         return;
@@ -657,7 +657,8 @@ void Supervisor::start_due_workers() {
 // SIGKILLed, and handle_worker_exit reports it as timed out.
 void Supervisor::check_task_timeouts() {
     const int64_t now = ipc::monotonic_ns();
-    const int64_t limit = static_cast<int64_t>(options_.timeout_ms) * 1'000'000;
+    const int64_t limit = static_cast<int64_t>(job_timeout_ms()) * 1'000'000;
+    if (limit == 0) return;  // --timeout N% before any job succeeded
     for (size_t slot = 0; slot < lives_.size(); ++slot) {
         if (!lives_[slot].up || lives_[slot].timed_out_seq != 0) continue;
         uint64_t seq = status_[slot].job_seq.load(std::memory_order_acquire);
@@ -677,9 +678,9 @@ int Supervisor::wait_timeout_ms() const {
         if (!life.up && life.died_ns != 0 && !stopping_)
             wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(
                                       std::max(life.restart_due - now, Clock::duration(0))));
-    if (options_.timeout_ms > 0 && command_.is_task())
-        wait = std::min(
-            wait, std::chrono::milliseconds(std::clamp<uint64_t>(options_.timeout_ms / 4, 1, 100)));
+    if (const uint64_t timeout_ms = job_timeout_ms(); timeout_ms > 0 && command_.is_task())
+        wait =
+            std::min(wait, std::chrono::milliseconds(std::clamp<uint64_t>(timeout_ms / 4, 1, 100)));
     auto until = [&](Clock::time_point t) {
         return std::chrono::ceil<std::chrono::milliseconds>(std::max(t - now, Clock::duration(0)));
     };
