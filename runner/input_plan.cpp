@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <regex>
+#include <stdexcept>
 
 #include "ipc/system_call.hpp"
 
@@ -63,7 +63,7 @@ InputPlan build_input(const CliOptions& options) {
         std::unique_ptr<ColumnSplit> split;
         try {
             split = std::make_unique<ColumnSplit>(std::move(plan.source), *options.colsep);
-        } catch (const std::regex_error& e) {
+        } catch (const std::invalid_argument& e) {
             throw UsageError("--colsep '" + *options.colsep +
                              "' is not a valid regex: " + e.what());
         }

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <memory>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -82,7 +81,9 @@ class LineStream : public InputSource {
 // --colsep: each input value becomes its columns.
 class ColumnSplit : public InputSource {
   public:
+    // Throws std::invalid_argument for a separator that is not a valid regex.
     ColumnSplit(std::unique_ptr<InputSource> inner, const std::string& separator);
+    ~ColumnSplit() override;
     bool next(std::vector<std::string>& inputs) override;
     bool exhausted() const override { return inner_->exhausted(); }
     int fd() const override { return inner_->fd(); }
@@ -92,7 +93,8 @@ class ColumnSplit : public InputSource {
   private:
     std::unique_ptr<InputSource> inner_;
     std::string literal_;  // a separator with no regex syntax: split on it directly
-    std::regex regex_;
+    struct Regex;          // std::regex, kept out of the header
+    std::unique_ptr<Regex> regex_;
     std::vector<std::string> values_;
 };
 
