@@ -37,6 +37,11 @@ void init_process_title(int argc, char** argv) {
         for (size_t i = 0; i < env_count; ++i) copy[i] = strdup(environ[i]);
         copy[env_count] = nullptr;
         environ = copy;
+        // Kept for the life of the process: setenv may replace environ later, and the
+        // strings must stay valid (and reachable, for leak checkers) all the same. Volatile,
+        // so the store is not optimised away.
+        [[maybe_unused]] static char** volatile moved_environment = nullptr;
+        moved_environment = copy;
     } else {
         end = argv[argc - 1] + std::strlen(argv[argc - 1]) + 1;
     }
