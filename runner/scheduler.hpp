@@ -64,6 +64,8 @@ class Scheduler {
     size_t in_flight(size_t slot) const { return in_flight_[slot].size(); }
     size_t in_flight_total() const;
     uint32_t credit_limit() const { return credit_limit_; }
+    // The recent mean run time of jobs (exponentially weighted); negative until measured.
+    double mean_runtime_ns() const { return mean_runtime_ns_; }
     // At most cap jobs queued in a worker, whatever the run times (1: a job is handed
     // over only when its worker is free, for --delay, --memfree and --load).
     void set_credit_cap(uint32_t cap) {

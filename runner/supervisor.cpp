@@ -26,6 +26,10 @@ namespace {
 
 enum EventTag : uint64_t { kDoorbell = 1, kSignals = 2, kInput = 3 };
 constexpr auto kSpinBeforeSleep = std::chrono::microseconds(20);
+// Jobs longer than this on average: the supervisor sleeps at once instead of spinning,
+// since a result is not coming within the spin, and the spin's CPU is taken from the
+// jobs themselves (measured: 3% of the CPU of a run of `true` commands).
+constexpr double kSpinWorthwhileBelowNs = 200'000;
 constexpr int kSafetyWakeMs = 1000;
 
 // One line's worth on how a worker ended: a clean exit, an exit code, a crash signal, or
@@ -185,7 +189,7 @@ int Supervisor::run() {
         if (task_timeouts) check_task_timeouts();
         if (progress) spun_in_vain = false;
         if (progress || finished()) continue;
-        if (!spun_in_vain) {
+        if (!spun_in_vain && scheduler_.mean_runtime_ns() < kSpinWorthwhileBelowNs) {
             auto until = Clock::now() + kSpinBeforeSleep;
             bool ready = false;
             while (!ready && Clock::now() < until) {
