@@ -88,6 +88,7 @@ void CommandTemplate::fill_job(uint64_t seq, uint32_t slot, const std::vector<st
     job.id = seq;
     job.attempt = 1;
     job.kind = kind_;
+    job.timeout_ms = 0;  // the supervisor's, unless a builder sets one
     switch (kind_) {
         case JobSpec::Kind::shell:
             job.shell_line.clear();

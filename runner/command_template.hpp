@@ -9,12 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "runner/job_builder.hpp"
 #include "runner/replacement_string.hpp"
 #include "worker/job.hpp"
 
 namespace ringrun {
 
-class CommandTemplate {
+class CommandTemplate : public JobBuilder {
   public:
     // words: the command as given on the command line, joined with spaces (as GNU
     // parallel does). "{}" is appended when no replacement string appears.
@@ -30,14 +31,14 @@ class CommandTemplate {
     JobSpec make_job(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs) const;
     // The same, into a job whose buffers are reused (the dispatch hot path).
     void fill_job(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs,
-                  JobSpec& job) const;
+                  JobSpec& job) const override;
     // The command as one line, inputs quoted, as GNU parallel shows it (joblog,
     // --dry-run, messages); for a task, its name and payload.
     std::string command_line(uint64_t seq, uint32_t slot,
-                             const std::vector<std::string>& inputs) const;
+                             const std::vector<std::string>& inputs) const override;
 
     bool uses_shell() const { return kind_ == JobSpec::Kind::shell; }
-    bool is_task() const { return kind_ == JobSpec::Kind::task; }
+    bool is_task() const override { return kind_ == JobSpec::Kind::task; }
 
   private:
     JobSpec::Kind kind_ = JobSpec::Kind::argv;

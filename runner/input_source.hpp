@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "worker/job.hpp"
+
 namespace ringrun {
 
 class InputSource {
@@ -23,6 +25,10 @@ class InputSource {
     virtual int fd() const { return -1; }
     // Reads one chunk from fd(); called when it is readable (or cannot be polled).
     virtual void fill() {}
+    // A job made from inputs has its final outcome (after its retries). Sources whose
+    // jobs depend on each other (pipelines) release or skip what waits for it.
+    virtual void job_finished(const std::vector<std::string>& /*inputs*/,
+                              const JobResult& /*result*/) {}
 };
 
 // One ::: or :::: list, whole. linked: pairs element by element with the list before

@@ -5,7 +5,7 @@
 
 namespace ringrun {
 
-JobReporter::JobReporter(const CommandTemplate& command, OutputPrinter& printer,
+JobReporter::JobReporter(const JobBuilder& command, OutputPrinter& printer,
                          std::unique_ptr<JoblogWriter> joblog,
                          std::unique_ptr<ResultsWriter> results)
     : command_(command),

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "runner/command_template.hpp"
+#include "runner/job_builder.hpp"
 #include "runner/joblog.hpp"
 #include "runner/output_sink.hpp"
 #include "runner/results_writer.hpp"
@@ -19,7 +19,7 @@ namespace ringrun {
 
 class JobReporter {
   public:
-    JobReporter(const CommandTemplate& command, OutputPrinter& printer,
+    JobReporter(const JobBuilder& command, OutputPrinter& printer,
                 std::unique_ptr<JoblogWriter> joblog = nullptr,
                 std::unique_ptr<ResultsWriter> results = nullptr);
 
@@ -36,7 +36,7 @@ class JobReporter {
     }
 
   private:
-    const CommandTemplate& command_;
+    const JobBuilder& command_;
     OutputPrinter& printer_;
     std::unique_ptr<JoblogWriter> joblog_;
     std::unique_ptr<ResultsWriter> results_;

@@ -13,6 +13,7 @@
 #include "runner/cli_options.hpp"
 #include "runner/input_plan.hpp"
 #include "runner/joblog.hpp"
+#include "runner/pipeline_cli.hpp"
 #include "runner/supervisor.hpp"
 #include "worker/process_title.hpp"
 #include "worker/task_registry.hpp"
@@ -140,6 +141,12 @@ int run(const CliOptions& cli) {
 int main(int argc, char** argv) {
     using namespace ringrun;
     try {
+        if (is_pipeline_command(argc, argv)) {
+            PipelineCliOutcome parsed = parse_pipeline_command_line(argc, argv);
+            if (!parsed.options) return parsed.exit_code;
+            init_process_title(argc, argv);
+            return run_pipeline_command(*parsed.options);
+        }
         CliOutcome parsed = parse_command_line(argc, argv);
         if (!parsed.options) return parsed.exit_code;
         init_process_title(argc, argv);

@@ -134,8 +134,8 @@ class Supervisor::Events {
     bool input_registered_ = false;
 };
 
-Supervisor::Supervisor(SupervisorOptions options, const CommandTemplate& command,
-                       InputSource& input, JobReporter& report)
+Supervisor::Supervisor(SupervisorOptions options, const JobBuilder& command, InputSource& input,
+                       JobReporter& report)
     : options_(std::move(options)),
       command_(command),
       input_(input),
@@ -333,7 +333,7 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
             JobSpec& job = job_batch_[batch];
             command_.fill_job(queued.seq, static_cast<uint32_t>(slot), queued.inputs, job);
             job.attempt = queued.attempt;
-            job.timeout_ms = timeout_ms;
+            if (job.timeout_ms == 0) job.timeout_ms = timeout_ms;
             if (options_.line_tag) {
                 job.tag.clear();
                 options_.line_tag->expand(queued.seq, static_cast<uint32_t>(slot), queued.inputs,
@@ -481,7 +481,8 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
     }
     stats_.queue_wait.add(result.start_ns - job.dispatched_ns);
     stats_.run_time.add(result.end_ns - result.start_ns);
-    if (result.status != JobStatus::ok && job.attempt < options_.retries && !stopping_) {
+    if (result.status != JobStatus::ok &&
+        job.attempt < command_.attempts(job.inputs, options_.retries) && !stopping_) {
         // --retries: run it again; only the last attempt is reported.
         remove_output_files(result);
         ++stats_.retried;
@@ -526,6 +527,7 @@ void Supervisor::finish_job(const QueuedJob& job, JobResult& result) {
         begin_stop();
     }
     if (options_.halt.active() && !halted_) check_halt(job, result);
+    input_.job_finished(job.inputs, result);
 }
 
 // --halt: stop when its condition is met; "now" also kills what runs.

@@ -61,7 +61,7 @@ inline constexpr int kExitRestartLimit = 102;  // workers died faster than --max
 
 class Supervisor {
   public:
-    Supervisor(SupervisorOptions options, const CommandTemplate& command, InputSource& input,
+    Supervisor(SupervisorOptions options, const JobBuilder& command, InputSource& input,
                JobReporter& report);
     ~Supervisor();
     Supervisor(const Supervisor&) = delete;
@@ -100,7 +100,7 @@ class Supervisor {
     void wait_for_events();
 
     SupervisorOptions options_;
-    const CommandTemplate& command_;
+    const JobBuilder& command_;
     InputSource& input_;
     JobReporter& report_;
     std::unique_ptr<Events> events_;

@@ -1,0 +1,33 @@
+// What turns a job's inputs into the JobSpec a worker runs: a command template
+// (ringrun's command line) or a pipeline plan (ringrun run). The supervisor knows jobs
+// only through this. Must be pure: the same inputs give the same job.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "worker/job.hpp"
+
+namespace ringrun {
+
+class JobBuilder {
+  public:
+    virtual ~JobBuilder() = default;
+    // Fills job (reused between calls: every field it uses must be set).
+    virtual void fill_job(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs,
+                          JobSpec& job) const = 0;
+    // The job as one line, as the joblog, --dry-run and messages show it.
+    virtual std::string command_line(uint64_t seq, uint32_t slot,
+                                     const std::vector<std::string>& inputs) const = 0;
+    // Whether every job is an in-process task (their output is a value; their timeouts
+    // are enforced by killing the worker).
+    virtual bool is_task() const = 0;
+    // Attempts a failing job gets in all.
+    virtual uint32_t attempts(const std::vector<std::string>& /*inputs*/,
+                              uint32_t run_default) const {
+        return run_default;
+    }
+};
+
+}  // namespace ringrun
