@@ -67,8 +67,8 @@ PipelineCliOutcome parse_pipeline_command_line(int argc, char** argv) {
 int run_pipeline_command(const PipelineCliOptions& options) {
     PipelineErrors errors(options.file);
     PipelineFile file = read_pipeline_file(options.file, errors);
-    PipelinePlan plan;
-    if (errors.empty()) plan = plan_pipeline(file, options.only, errors);
+    // Checked across jobs even when the file had other errors: every error at once.
+    PipelinePlan plan = plan_pipeline(file, options.only, errors);
     if (!errors.empty()) {
         for (const auto& line : errors.lines()) std::cerr << line << "\n";
         return kExitBadJobFile;

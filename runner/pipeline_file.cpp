@@ -91,11 +91,12 @@ std::optional<uint64_t> timeout_value(PipelineErrors& errors, const toml::node& 
     return std::nullopt;
 }
 
-std::optional<std::string> backend_value(PipelineErrors& errors, const toml::node& node) {
-    auto name = string_value(errors, node, "backend");
+std::optional<std::string> backend_value(PipelineErrors& errors, const toml::node& node,
+                                         const std::string& what) {
+    auto name = string_value(errors, node, what);
     if (name && *name != "processes" && *name != "threads") {
         errors.add(pos(node.source()),
-                   "backend must be \"processes\" or \"threads\", not \"" + *name + "\"");
+                   what + " must be \"processes\" or \"threads\", not \"" + *name + "\"");
         return std::nullopt;
     }
     return name;
@@ -194,7 +195,7 @@ void read_run(PipelineErrors& errors, const toml::node& node, PipelineRunDefault
         } else if (k == "timeout") {
             if (auto ms = timeout_value(errors, value, "run.timeout")) run.timeout_ms = *ms;
         } else if (k == "backend") {
-            if (auto b = backend_value(errors, value)) run.backend = *b;
+            if (auto b = backend_value(errors, value, "run.backend")) run.backend = *b;
         } else if (k == "joblog") {
             if (auto s = string_value(errors, value, "run.joblog")) run.joblog = *s;
         } else if (k == "resources") {
@@ -264,8 +265,9 @@ void read_job(PipelineErrors& errors, const toml::key& name, const toml::node& n
             }
             for (auto&& [axis, values] : *each) {
                 EachAxis a{std::string(axis.str()), {}, pos(axis.source())};
+                const size_t errors_before = errors.size();
                 a.values = each_values(errors, values, where + ".each." + a.key);
-                if (a.values.empty() && errors.empty())
+                if (a.values.empty() && errors.size() == errors_before)
                     errors.add(pos(values.source()), where + ".each." + a.key + " has no values");
                 job.each.push_back(std::move(a));
             }
@@ -311,7 +313,7 @@ void read_job(PipelineErrors& errors, const toml::key& name, const toml::node& n
                                job.resources[pool] = {n, at};
                            });
         } else if (k == "backend") {
-            job.backend = backend_value(errors, value);
+            job.backend = backend_value(errors, value, where + ".backend");
         } else {
             unknown_key(errors, key, "[" + where + "]", kKeys);
         }
@@ -381,7 +383,8 @@ std::string closest_name(const std::string& word, const std::vector<std::string>
                 diagonal = above;
             }
         }
-        if (row[c.size()] < best_distance) {
+        // A near miss, not merely a short word: "b" is not a misspelt "a".
+        if (row[c.size()] < best_distance && row[c.size()] < word.size()) {
             best_distance = row[c.size()];
             best = c;
         }
