@@ -9,6 +9,8 @@
 #   4. peak RSS of `seq 10000000 | ringrun --task noop`, and of
 #      `seq 10000000 | ringrun -j2 --joblog /dev/null true` over its first seconds
 #   5. start-up: `ringrun true ::: 1` against `parallel true ::: 1`
+#   6. a 10,000-instance pipeline (5000 noop tasks, then 5000 more that each need one)
+#      against the same 10,000 noop tasks without a pipeline: the scheduling overhead
 # Usage: bench/compare.sh [--quick]   (--quick: smaller counts, for a smoke run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,6 +78,23 @@ true_rss_kb=$( { seq 10000000 | /usr/bin/time -f "%M" timeout -s INT "$true_rss_
     "$ringrun" -j2 --joblog /tmp/ringrun-bench-joblog true >/dev/null || true; } 2>&1 | tail -1)
 true_rss_jobs=$(($(wc -l < /tmp/ringrun-bench-joblog) - 1))
 
+echo "pipeline overhead ..." >&2
+cat > /tmp/ringrun-bench-pipeline.toml <<'TOML'
+[job.work]
+task = "noop"
+payload = "{n}"
+each = { n = { range = [1, 5000] } }
+[job.after]
+task = "noop"
+payload = "{n}"
+each = { n = { range = [1, 5000] } }
+needs = ["work"]
+TOML
+seq 10000 > /tmp/ringrun-bench-10k
+t_pipeline=$(best_time "$ringrun run /tmp/ringrun-bench-pipeline.toml -j2")
+t_flat=$(best_time "$ringrun -j2 --task noop < /tmp/ringrun-bench-10k")
+us_per_instance=$(awk -v p="$t_pipeline" -v f="$t_flat" 'BEGIN { printf "%.2f", (p - f) * 1e6 / 10000 }')
+
 echo "start-up ..." >&2
 t_start_ringrun=$(best_time "for i in \$(seq $starts); do $ringrun true ::: 1; done")
 t_start_parallel=$(best_time "for i in \$(seq $starts); do parallel --will-cite true ::: 1; done")
@@ -130,5 +149,13 @@ Each runner appends the input, so every job is \`true N\`; with an argument, cor
 | --- | ---: | ---: |
 | \`ringrun true ::: 1\` | $ms_start_ringrun | 1.00 |
 | \`parallel true ::: 1\` | $ms_start_parallel | $(ratio "$ms_start_parallel" "$ms_start_ringrun") |
+
+## Pipelines (\`ringrun run\`)
+
+| run | wall time |
+| --- | ---: |
+| 10,000-instance pipeline of noop tasks (5000, then 5000 each needing one), planned and run | $(awk -v t="$t_pipeline" 'BEGIN { printf "%.1f ms", t * 1000 }') |
+| the same 10,000 noop tasks without a pipeline | $(awk -v t="$t_flat" 'BEGIN { printf "%.1f ms", t * 1000 }') |
+| scheduling overhead per instance (parsing, planning, dependencies, state file) | $us_per_instance µs |
 MD
 cat "$out"
