@@ -129,6 +129,10 @@ CliOutcome parse_command_line(int argc, char** argv) {
         ->type_name("N")
         ->check(CLI::Range(size_t{1}, size_t{1} << 20))
         ->group(kInput);
+    app.add_flag("--jsonl", options.jsonl,
+                 "Read one job per line of stdin as JSON: {\"cmd\": \"line\" or [argv], \"id\", "
+                 "\"env\": {...}, \"cwd\", \"timeout\": secs, \"retries\"}; no command")
+        ->group(kInput);
     std::string header;
     app.add_option("--header", header,
                    "The first input of each source names its column ({name}); use ':'")
@@ -283,6 +287,9 @@ CliOutcome parse_command_line(int argc, char** argv) {
             throw UsageError("--task runs a task, not a command: remove '" +
                              options.command.front() + "'");
         options.task = task;
+    } else if (options.jsonl) {
+        if (!options.command.empty() || !options.inputs.empty())
+            throw UsageError("--jsonl reads its jobs from stdin: give no command or inputs");
     } else if (options.command.empty() && !options.retry_failed) {
         throw UsageError("no command given (try 'ringrun --help')");
     }

@@ -49,6 +49,7 @@ struct CliOptions {
     size_t max_args = 0;  // -n; 0: one record per job
     bool link = false;    // --link: every source linked, shorter ones wrapping
     bool header = false;
+    bool jsonl = false;  // --jsonl: one JSON job per line of stdin
     // Output
     OutputMode output_mode = OutputMode::grouped;
     bool keep_order = false;

@@ -28,6 +28,9 @@ class JobBuilder {
                               uint32_t run_default) const {
         return run_default;
     }
+    // Why inputs can make no job (a bad --jsonl line), or "" when they can. A rejected
+    // job is reported failed without running.
+    virtual std::string rejected(const std::vector<std::string>& /*inputs*/) const { return {}; }
 };
 
 }  // namespace ringrun

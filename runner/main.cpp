@@ -13,6 +13,7 @@
 #include "runner/cli_options.hpp"
 #include "runner/input_plan.hpp"
 #include "runner/joblog.hpp"
+#include "runner/jsonl_jobs.hpp"
 #include "runner/pipeline_cli.hpp"
 #include "runner/supervisor.hpp"
 #include "worker/process_title.hpp"
@@ -22,7 +23,7 @@ namespace ringrun {
 namespace {
 
 // --dry-run: every job's command, in order, nothing run.
-int print_commands(const CommandTemplate& command, InputSource& input) {
+int print_commands(const JobBuilder& command, InputSource& input) {
     std::vector<std::string> inputs;
     uint64_t seq = 0;
     for (;;) {
@@ -64,6 +65,10 @@ int run(const CliOptions& cli) {
         log = read_joblog(cli.joblog->front() == '+' ? cli.joblog->substr(1) : *cli.joblog);
     if (cli.retry_failed) {
         input = logged_commands(log, options.skip_seqs);
+    } else if (cli.jsonl) {
+        input = std::make_unique<JsonlSource>(STDIN_FILENO);
+        for (const auto& [seq, job] : log)
+            if (cli.resume || job.succeeded) options.skip_seqs.insert(seq);
     } else {
         InputPlan plan = build_input(cli);
         input = std::move(plan.source);
@@ -72,10 +77,15 @@ int run(const CliOptions& cli) {
         for (const auto& [seq, job] : log)
             if (cli.resume || job.succeeded) options.skip_seqs.insert(seq);
     }
-    const CommandTemplate command = cli.task ? CommandTemplate::for_task(*cli.task)
-                                    : cli.retry_failed
-                                        ? CommandTemplate::for_logged_command()
-                                        : CommandTemplate::for_command(cli.command, column_names);
+    std::unique_ptr<JobBuilder> builder;
+    if (cli.jsonl)
+        builder = std::make_unique<JsonlBuilder>();
+    else
+        builder = std::make_unique<CommandTemplate>(
+            cli.task           ? CommandTemplate::for_task(*cli.task)
+            : cli.retry_failed ? CommandTemplate::for_logged_command()
+                               : CommandTemplate::for_command(cli.command, column_names));
+    const JobBuilder& command = *builder;
     if (cli.dry_run) return print_commands(command, *input);
 
     ipc::remove_stale_segments();
@@ -85,7 +95,7 @@ int run(const CliOptions& cli) {
     if (cli.tagstring)
         tag = ReplacementText(*cli.tagstring, column_names);
     else if (cli.tag)
-        tag = ReplacementText("{}");
+        tag = ReplacementText(cli.jsonl ? "{2}" : "{}");  // --jsonl: the job's id
     OutputOptions output;
     output.mode = cli.output_mode;
     output.keep_order = cli.keep_order;

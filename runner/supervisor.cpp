@@ -241,6 +241,18 @@ bool Supervisor::read_input() {
                 }
                 continue;
             }
+            if (std::string why = command_.rejected(input_scratch_); !why.empty()) {
+                QueuedJob job{seq, 1, std::move(input_scratch_)};
+                input_scratch_.clear();
+                JobResult result;
+                result.id = seq;
+                result.status = JobStatus::error;
+                result.exit_code = 2;
+                result.start_ns = result.end_ns = realtime_ns();
+                result.error_text = why;
+                finish_job(job, result);
+                continue;
+            }
             scheduler_.enqueue(QueuedJob{seq, 1, std::move(input_scratch_)});
             input_scratch_.clear();
             continue;

@@ -57,3 +57,19 @@ struct Result {
   stderrFile @15 :Text;   # it (the supervisor prints, moves or deletes it)
   stdoutBytes @16 :UInt64;  # bytes the command wrote on stdout, in whatever mode
 }
+
+struct JsonLine {
+  # One line of `ringrun --jsonl`, decoded with Cap'n Proto's JSON codec (unknown fields
+  # rejected). In the line, "cmd" is a command line (a string, run by /bin/sh) or an argv
+  # (a list, run directly): the reader renames it to shell or argv; "env" is an object
+  # {"NAME": "value"}, which the reader turns into the EnvVar list.
+  id @0 :Text;            # the caller's name for the job: shown in messages, --tag
+  shell @1 :Text;
+  argv @2 :List(Text);
+  task @3 :Text;          # an in-process task instead of a command
+  payload @4 :Text;
+  env @5 :List(EnvVar);
+  cwd @6 :Text;
+  timeout @7 :Float64;    # seconds; 0: the run's --timeout
+  retries @8 :UInt32;     # attempts in all; 0: the run's --retries
+}

@@ -231,5 +231,46 @@ needs = ["work"]
     EXPECT_EQ(testing::lines_of(r.out).size(), 5000u);
 }
 
+TEST(JsonLines, EachLineIsAJobAndABadLineFailsAloneWithItsNumber) {
+    ScratchDir dir;
+    const std::string input =
+        "{\"cmd\": \"echo hello $NAME\", \"id\": \"a\", \"env\": {\"NAME\": \"world\"}}\n"
+        "{\"cmd\": [\"printf\", \"<%s>\\n\", \"x y; rm -rf z\"], \"id\": \"b\"}\n"
+        "\n"
+        "{\"cmd\": 42}\n"
+        "not json\n"
+        "{\"cmd\": \"pwd\", \"cwd\": \"/\", \"bogus\": 1}\n"
+        "{\"cmd\": \"pwd\", \"cwd\": \"/\"}\n"
+        "{\"task\": \"echo\", \"payload\": \"from a task\"}\n"
+        "{\"cmd\": \"sleep 30\", \"timeout\": 0.2}\n";
+    testing::ProgramRun run;
+    run.argv = {RINGRUN_BINARY, "--jsonl", "-k", "-j2", "--joblog", dir / "log"};
+    run.input = input;
+    auto r = testing::run_program(run);
+    EXPECT_EQ(r.exit_code, 4) << r.err;  // three bad lines and one timeout
+    EXPECT_EQ(r.out, "hello world\n<x y; rm -rf z>\n/\nfrom a task");
+    EXPECT_NE(r.err.find("(stdin:4): \"cmd\" must be a string or a list of strings"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("(stdin:5): "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("(stdin:6): unknown field \"bogus\""), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("timed out after 200 ms"), std::string::npos) << r.err;
+    // Every line that holds a job is in the joblog, once.
+    EXPECT_EQ(testing::lines_of(read(dir / "log")).size(), 1u + 8);
+}
+
+TEST(JsonLines, RetriesPerLineAndTheIdAsTag) {
+    ScratchDir dir;
+    const std::string count = dir / "count";
+    testing::ProgramRun run;
+    run.argv = {RINGRUN_BINARY, "--jsonl", "--tag"};
+    run.input = "{\"id\": \"flaky\", \"retries\": 3, \"cmd\": \"echo x >> " + count +
+                "; [ $(wc -l < " + count + ") -ge 3 ] && echo done\"}\n";
+    auto r = testing::run_program(run);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "flaky\tdone\n");
+    EXPECT_EQ(testing::lines_of(read(count)).size(), 3u);
+}
+
 }  // namespace
 }  // namespace ringrun
