@@ -10,8 +10,9 @@ constexpr uint32_t kMaxCredits = 64;
 
 Scheduler::Scheduler(size_t slots) : in_flight_(slots) {}
 
-void Scheduler::dispatch_first(size_t slot, int64_t now_ns) {
+void Scheduler::dispatch_first(size_t slot, int64_t now_ns, uint64_t task_timeout_ms) {
     pending_.front().dispatched_ns = now_ns;
+    pending_.front().task_timeout_ms = task_timeout_ms;
     in_flight_[slot].push_back(std::move(pending_.front()));
     pending_.pop_front();
 }

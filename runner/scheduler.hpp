@@ -21,6 +21,9 @@ struct QueuedJob {
     uint32_t attempt = 1;
     std::vector<std::string> inputs;
     int64_t dispatched_ns = 0;  // CLOCK_REALTIME when handed to a worker (for queue wait)
+    // An in-process task's timeout (set at dispatch): the supervisor enforces it by
+    // killing the worker. 0: none, or not a task.
+    uint64_t task_timeout_ms = 0;
 };
 
 class Scheduler {
@@ -56,7 +59,7 @@ class Scheduler {
                                                        : 0;
     }
     // Moves the first pending job into slot's jobs in flight, stamped with now_ns.
-    void dispatch_first(size_t slot, int64_t now_ns = 0);
+    void dispatch_first(size_t slot, int64_t now_ns = 0, uint64_t task_timeout_ms = 0);
     // The oldest job in flight in slot (whose result comes next).
     const QueuedJob* oldest_in_flight(size_t slot) const;
     QueuedJob complete_oldest(size_t slot, int64_t runtime_ns);

@@ -171,8 +171,6 @@ int Supervisor::run() {
         lives_[slot].up = true;
         lives_[slot].started = Clock::now();
     }
-    const bool task_timeouts = (options_.timeout_ms > 0 || options_.timeout_percent > 0) &&
-                               command_.is_task() && options_.backend == Backend::processes;
     // The spin watches cheaply for anything reserved; if what it saw gave no progress
     // (a record still being written, or one a dead worker never committed), the next
     // idle turn goes straight to wait_for_events, whose check is exact: the loop always
@@ -186,7 +184,7 @@ int Supervisor::run() {
         bool progress = gather();
         progress |= read_input();
         progress |= dispatch();
-        if (task_timeouts) check_task_timeouts();
+        if (shortest_task_timeout_ms_ > 0) check_task_timeouts();
         if (progress) spun_in_vain = false;
         if (progress || finished()) continue;
         if (!spun_in_vain && scheduler_.mean_runtime_ns() < kSpinWorthwhileBelowNs) {
@@ -306,6 +304,17 @@ uint64_t Supervisor::job_timeout_ms() const {
     return std::max<uint64_t>(1, static_cast<uint64_t>(median_ms * options_.timeout_percent / 100));
 }
 
+// The timeout the supervisor enforces for job: an in-process task's, on processes (a
+// thread cannot be killed). Remembers the shortest, for how often to check.
+uint64_t Supervisor::task_timeout_of(const JobSpec& job) {
+    if (job.kind != JobSpec::Kind::task || job.timeout_ms == 0 ||
+        options_.backend != Backend::processes)
+        return 0;
+    if (shortest_task_timeout_ms_ == 0 || job.timeout_ms < shortest_task_timeout_ms_)
+        shortest_task_timeout_ms_ = job.timeout_ms;
+    return job.timeout_ms;
+}
+
 bool Supervisor::dispatch() {
     if (stopping_ || !scheduler_.has_pending() || !may_start_jobs()) return false;
     bool progress = false;
@@ -373,7 +382,7 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
                     ring, write_slots_[i],
                     [&](capnp::MessageBuilder& message) { build_job(job, message); },
                     /*notify=*/false)) {
-                scheduler_.dispatch_first(slot, now_ns);
+                scheduler_.dispatch_first(slot, now_ns, task_timeout_of(job));
             } else {
                 // Cannot happen while max_message_words is an upper bound (tested); the
                 // worker skips the record, and the job fails rather than vanish.
@@ -400,7 +409,7 @@ bool Supervisor::dispatch_by_copy(size_t slot, const JobSpec& job) {
     if (outcome == ipc::PushOutcome::failed)
         fail_first_pending("could not hand the job to a worker: " + error);
     else
-        scheduler_.dispatch_first(slot, realtime_ns());
+        scheduler_.dispatch_first(slot, realtime_ns(), task_timeout_of(job));
     return true;
 }
 
@@ -604,7 +613,7 @@ void Supervisor::retire_lost_job(QueuedJob job, size_t slot, int wait_status) {
     result.worker_slot = static_cast<uint32_t>(slot);
     if (job.seq == lives_[slot].timed_out_seq) {
         result.status = JobStatus::timeout;
-        result.error_text = "timed out after " + std::to_string(job_timeout_ms()) +
+        result.error_text = "timed out after " + std::to_string(job.task_timeout_ms) +
                             " ms; its worker was killed and replaced";
         finish_job(job, result);
         return;
@@ -671,16 +680,17 @@ void Supervisor::start_due_workers() {
     }
 }
 
-// In-process tasks cannot be interrupted: one that overruns --timeout gets its worker
-// SIGKILLed, and handle_worker_exit reports it as timed out.
+// In-process tasks cannot be interrupted: one that overruns its timeout gets its worker
+// SIGKILLed, and handle_worker_exit reports it as timed out. The job a worker runs is
+// the oldest it holds (it runs them in order).
 void Supervisor::check_task_timeouts() {
     const int64_t now = ipc::monotonic_ns();
-    const int64_t limit = static_cast<int64_t>(job_timeout_ms()) * 1'000'000;
-    if (limit == 0) return;  // --timeout N% before any job succeeded
     for (size_t slot = 0; slot < lives_.size(); ++slot) {
         if (!lives_[slot].up || lives_[slot].timed_out_seq != 0) continue;
         uint64_t seq = status_[slot].job_seq.load(std::memory_order_acquire);
-        if (seq == 0) continue;
+        const QueuedJob* running = scheduler_.oldest_in_flight(slot);
+        if (seq == 0 || !running || running->seq != seq || running->task_timeout_ms == 0) continue;
+        const int64_t limit = static_cast<int64_t>(running->task_timeout_ms) * 1'000'000;
         if (now - status_[slot].job_start_ns.load(std::memory_order_relaxed) <= limit) continue;
         lives_[slot].timed_out_seq = seq;
         if (workers_->pid(slot) > 0) kill(workers_->pid(slot), SIGKILL);
@@ -696,9 +706,9 @@ int Supervisor::wait_timeout_ms() const {
         if (!life.up && life.died_ns != 0 && !stopping_)
             wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(
                                       std::max(life.restart_due - now, Clock::duration(0))));
-    if (const uint64_t timeout_ms = job_timeout_ms(); timeout_ms > 0 && command_.is_task())
-        wait =
-            std::min(wait, std::chrono::milliseconds(std::clamp<uint64_t>(timeout_ms / 4, 1, 100)));
+    if (shortest_task_timeout_ms_ > 0 && scheduler_.in_flight_total() > 0)
+        wait = std::min(wait, std::chrono::milliseconds(
+                                  std::clamp<uint64_t>(shortest_task_timeout_ms_ / 4, 1, 100)));
     auto until = [&](Clock::time_point t) {
         return std::chrono::ceil<std::chrono::milliseconds>(std::max(t - now, Clock::duration(0)));
     };

@@ -92,6 +92,7 @@ class Supervisor {
     void kill_halted_jobs();
     bool may_start_jobs();
     uint64_t job_timeout_ms() const;
+    uint64_t task_timeout_of(const JobSpec& job);
     void handle_signal(int signal);
     void begin_stop();
     bool finished() const;
@@ -151,6 +152,7 @@ class Supervisor {
     bool stopping_ = false;
     int stop_signal_ = 0;
     bool output_closed_ = false;
+    uint64_t shortest_task_timeout_ms_ = 0;  // of the tasks dispatched; 0: none
 };
 
 }  // namespace ringrun
