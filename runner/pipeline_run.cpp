@@ -258,7 +258,9 @@ int run_pipeline(const PipelineFile& file, PipelinePlan plan, const PipelineCliO
                            " instances had succeeded in an earlier run (--resume)\n";
         (void)!::write(2, line.data(), line.size());
     }
-    if (code < kExitMaxFailed)
+    // Skipped instances count as failed, except under --halt, whose status is GNU
+    // parallel's (the failing job's own status for fail=1).
+    if (code < kExitMaxFailed && !cli.halt.active())
         code = static_cast<int>(std::min<uint64_t>(code + source.skipped(), kExitMaxFailed));
     return code;
 }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -172,23 +173,29 @@ TEST(ParallelOutput, KeepOrderTagAndTagstring) {
 }
 
 TEST(ParallelOutput, LineBufferInterleavesWholeLines) {
-    // Both jobs write a line, wait for the other's first line, then write another.
+    // Each job prints a line, then waits until the other's first line has reached the
+    // run's output (a file), then prints another: this finishes only if lines pass
+    // through while jobs still run. A job gives up after 20 s and says so.
     TempDir dir;
-    std::string script =
-        dir.file("job.sh", "echo first-$1; touch " + dir.path("") +
-                               "/$1; "
-                               "while [ ! -e " +
-                               dir.path("") + "/$2 ]; do sleep 0.01; done; echo second-$1\n");
-    auto r = ringrun({"-j2", "--line-buffer", "--tag", "sh " + script + " {1} {2}", ":::", "a", "b",
-                      ":::+", "b", "a"});
+    const std::string out = dir.path("out");
+    const std::string script =
+        dir.file("job.sh", "echo first-$1; i=0; while ! grep -q \"first-$2\" " + out +
+                               "; do i=$((i+1)); [ $i -gt 2000 ] && echo gave-up-$1 && exit 1; "
+                               "sleep 0.01; done; echo second-$1\n");
+    auto r = testing::run_program({"/bin/sh", "-c",
+                                   std::string(RINGRUN_BINARY) + " -j2 --line-buffer --tag 'sh " +
+                                       script + " {1} {2}' ::: a b :::+ b a > " + out});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    auto lines = lines_of(r.out);
-    ASSERT_EQ(lines.size(), 4u) << r.out;
-    // Whole tagged lines; both firsts come before either second.
-    std::set<std::string> firsts(lines.begin(), lines.begin() + 2);
-    EXPECT_EQ(firsts, (std::set<std::string>{"a b\tfirst-a", "b a\tfirst-b"}));
-    std::set<std::string> seconds(lines.begin() + 2, lines.end());
-    EXPECT_EQ(seconds, (std::set<std::string>{"a b\tsecond-a", "b a\tsecond-b"}));
+    auto lines = lines_of(read_file(out));
+    ASSERT_EQ(lines.size(), 4u) << read_file(out);
+    // Whole tagged lines; each job's second line after the other's first.
+    auto at = [&](const std::string& line) {
+        return std::find(lines.begin(), lines.end(), line) - lines.begin();
+    };
+    EXPECT_LT(at("b a\tfirst-b"), at("a b\tsecond-a"));
+    EXPECT_LT(at("a b\tfirst-a"), at("b a\tsecond-b"));
+    EXPECT_LT(at("a b\tsecond-a"), 4);
+    EXPECT_LT(at("b a\tsecond-b"), 4);
 }
 
 TEST(ParallelOutput, UngroupPassesOutputStraightThrough) {

@@ -158,6 +158,23 @@ cmd = "touch independent"
     EXPECT_EQ(state["c"].status, "skipped");
 }
 
+TEST(PipelineRun, HaltStopsThePipelineWithGnuParallelsStatus) {
+    ScratchDir dir;
+    dir.write("p.toml", R"TOML(
+[job.a]
+cmd = "echo a{n}; exit $(( {n} == 2 ? 5 : 0 ))"
+each = { n = [1, 2, 3] }
+[job.b]
+cmd = "echo b{n}"
+each = { n = [1, 2, 3] }
+needs = ["a"]
+)TOML");
+    auto r = dir.ringrun("run p.toml -j1 --halt soon,fail=1");
+    EXPECT_EQ(r.exit_code, 5) << r.err;                       // the failing instance's own status
+    EXPECT_EQ(r.out.find("a3"), std::string::npos) << r.out;  // nothing new after it
+    EXPECT_NE(r.err.find("This job failed:"), std::string::npos) << r.err;
+}
+
 TEST(PipelineRun, ResumeAfterAKillFinishesTheRestAndAfterAnEditRerunsOnlyWhatChanged) {
     ScratchDir dir;
     const std::string body = R"(
