@@ -28,6 +28,8 @@ class JobBuilder {
                               uint32_t run_default) const {
         return run_default;
     }
+    // Whether the job asks for a thread worker (a pipeline mixing backends).
+    virtual bool runs_on_threads(const std::vector<std::string>& /*inputs*/) const { return false; }
     // Why inputs can make no job (a bad --jsonl line), or "" when they can. A rejected
     // job is reported failed without running.
     virtual std::string rejected(const std::vector<std::string>& /*inputs*/) const { return {}; }

@@ -68,6 +68,10 @@ class PipelineBuilder : public JobBuilder {
         return plan_.instances[instance_of(inputs)].command_line;
     }
     bool is_task() const override { return all_tasks_; }
+    bool runs_on_threads(const std::vector<std::string>& inputs) const override {
+        const PipelineJob& job = file_.jobs[plan_.instances[instance_of(inputs)].job];
+        return job.backend.value_or(file_.run.backend) == "threads";
+    }
     uint32_t attempts(const std::vector<std::string>& inputs, uint32_t) const override {
         const PipelineJob& job = file_.jobs[plan_.instances[instance_of(inputs)].job];
         return job.retries.value_or(file_.run.retries);
@@ -226,11 +230,14 @@ std::string pipeline_state_path(const std::string& job_file) {
 }
 
 int run_pipeline(const PipelineFile& file, PipelinePlan plan, const PipelineCliOptions& cli) {
-    for (const auto& job : file.jobs)
-        if (job.backend && *job.backend != file.run.backend)
-            throw UsageError("job." + job.name + " asks for backend " + *job.backend +
-                             " and the run uses " + file.run.backend +
-                             "; one run uses one backend (set it in [run])");
+    // Backends asked for by the jobs in the plan: one, or both (then the run has process
+    // workers and as many thread workers, and each job goes to its kind).
+    bool wants_processes = false, wants_threads = false;
+    for (const auto& instance : plan.instances) {
+        const PipelineJob& job = file.jobs[instance.job];
+        (job.backend.value_or(file.run.backend) == "threads" ? wants_threads : wants_processes) =
+            true;
+    }
     ipc::remove_stale_segments();
     ipc::remove_stale_run_directories();
 
@@ -246,7 +253,8 @@ int run_pipeline(const PipelineFile& file, PipelinePlan plan, const PipelineCliO
     SupervisorOptions options;
     const size_t wanted = cli.jobs.value_or(file.run.jobs.value_or(cpu_count()));
     options.workers = std::clamp<size_t>(plan.instances.size(), 1, wanted);
-    options.backend = file.run.backend == "threads" ? Backend::threads : Backend::processes;
+    options.backend = wants_threads && !wants_processes ? Backend::threads : Backend::processes;
+    if (wants_threads && wants_processes) options.thread_slots = options.workers;
     options.retries = file.run.retries;
     options.timeout_ms = file.run.timeout_ms;
     options.stats = cli.stats;

@@ -23,9 +23,11 @@ namespace {
 
 class ProcessWorkers : public WorkerBackend {
   public:
+    // slot_offset: where this backend's slots start in status (and in slot numbering).
     ProcessWorkers(size_t slots, int doorbell_fd, ipc::SlotStatusTable& status,
-                   const CommandLimits& command_settings)
-        : status_(status),
+                   const CommandLimits& command_settings, size_t slot_offset = 0)
+        : slot_offset_(slot_offset),
+          status_(status),
           command_settings_(command_settings),
           segment_(ipc::SharedSegment::create_for_run(ipc::RingSet::footprint(slots, {}))),
           rings_(segment_.base(), slots, {}, doorbell_fd),
@@ -37,7 +39,7 @@ class ProcessWorkers : public WorkerBackend {
     size_t slots() const override { return pids_.size(); }
     ipc::Ring& job_ring(size_t slot) override { return rings_.job_ring(slot); }
     ipc::Ring& result_ring(size_t slot) override { return rings_.result_ring(slot); }
-    ipc::SpillDirectory& spill() override { return spill_; }
+    ipc::SpillDirectory& spill(size_t) override { return spill_; }
     pid_t pid(size_t slot) const override { return pids_[slot]; }
 
     void start(size_t slot) override {
@@ -47,17 +49,17 @@ class ProcessWorkers : public WorkerBackend {
         pids_[slot] = pid;
     }
 
+    // Only this backend's workers: the supervisor's other children (thread workers'
+    // commands, the orphan reaper) are waited for by whoever started them.
     std::vector<WorkerExit> reap() override {
         std::vector<WorkerExit> exits;
-        for (;;) {
+        for (size_t slot = 0; slot < pids_.size(); ++slot) {
+            if (pids_[slot] <= 0) continue;
             int status = 0;
-            pid_t pid = sys::retry_eintr([&] { return waitpid(-1, &status, WNOHANG); });
-            if (pid <= 0) break;
-            for (size_t slot = 0; slot < pids_.size(); ++slot) {
-                if (pids_[slot] != pid) continue;
-                pids_[slot] = -1;
-                exits.push_back({slot, pid, status});
-            }
+            pid_t pid = sys::retry_eintr([&] { return waitpid(pids_[slot], &status, WNOHANG); });
+            if (pid != pids_[slot]) continue;
+            exits.push_back({slot_offset_ + slot, pid, status});
+            pids_[slot] = -1;
         }
         return exits;
     }
@@ -98,11 +100,11 @@ class ProcessWorkers : public WorkerBackend {
         sigprocmask(SIG_SETMASK, &none, nullptr);
         signal(SIGINT, SIG_IGN);
         signal(SIGPIPE, SIG_IGN);
-        set_process_title("ringrun: worker " + std::to_string(slot + 1));
-        WorkerContext context(slot, rings_.job_ring(slot), rings_.result_ring(slot),
+        set_process_title("ringrun: worker " + std::to_string(slot_offset_ + slot + 1));
+        WorkerContext context(slot_offset_ + slot, rings_.job_ring(slot), rings_.result_ring(slot),
                               run_dir_.path());
         configure(context);
-        context.attach_status(&status_[slot]);
+        context.attach_status(&status_[slot_offset_ + slot]);
         context.faults = fault_plan_from_environment();
         try {
             run_worker_loop(context);
@@ -121,6 +123,7 @@ class ProcessWorkers : public WorkerBackend {
         context.command_limits.output_lock = &status_.output_lock();
     }
 
+    size_t slot_offset_;
     ipc::SlotStatusTable& status_;
     CommandLimits command_settings_;
     ipc::RunDirectory run_dir_;
@@ -134,7 +137,43 @@ class ProcessWorkers : public WorkerBackend {
 
 std::unique_ptr<WorkerBackend> make_thread_workers(size_t slots, int doorbell_fd,
                                                    ipc::SlotStatusTable& status,
-                                                   const CommandLimits& command_settings);
+                                                   const CommandLimits& command_settings,
+                                                   size_t slot_offset = 0);
+
+// Process slots first, then thread slots, each delegated to its own backend.
+class MixedWorkers : public WorkerBackend {
+  public:
+    MixedWorkers(size_t process_slots, size_t thread_slots, int doorbell_fd,
+                 ipc::SlotStatusTable& status, const CommandLimits& command_settings)
+        : split_(process_slots),
+          processes_(std::make_unique<ProcessWorkers>(process_slots, doorbell_fd, status,
+                                                      command_settings)),
+          threads_(make_thread_workers(thread_slots, doorbell_fd, status, command_settings,
+                                       process_slots)) {}
+
+    size_t slots() const override { return split_ + threads_->slots(); }
+    ipc::Ring& job_ring(size_t slot) override { return part(slot).job_ring(local(slot)); }
+    ipc::Ring& result_ring(size_t slot) override { return part(slot).result_ring(local(slot)); }
+    ipc::SpillDirectory& spill(size_t slot) override { return part(slot).spill(local(slot)); }
+    void start(size_t slot) override { part(slot).start(local(slot)); }
+    std::vector<WorkerExit> reap() override { return processes_->reap(); }
+    void stop(std::chrono::milliseconds timeout) override {
+        processes_->stop(timeout);
+        threads_->stop(timeout);
+    }
+    void kill_all() override {
+        processes_->kill_all();
+        threads_->kill_all();
+    }
+    pid_t pid(size_t slot) const override { return slot < split_ ? processes_->pid(slot) : -1; }
+
+  private:
+    WorkerBackend& part(size_t slot) { return slot < split_ ? *processes_ : *threads_; }
+    size_t local(size_t slot) const { return slot < split_ ? slot : slot - split_; }
+    size_t split_;
+    std::unique_ptr<WorkerBackend> processes_;
+    std::unique_ptr<WorkerBackend> threads_;
+};
 
 std::unique_ptr<WorkerBackend> make_worker_backend(Backend backend, size_t slots, int doorbell_fd,
                                                    ipc::SlotStatusTable& status,
@@ -142,6 +181,13 @@ std::unique_ptr<WorkerBackend> make_worker_backend(Backend backend, size_t slots
     if (backend == Backend::threads)
         return make_thread_workers(slots, doorbell_fd, status, command_settings);
     return std::make_unique<ProcessWorkers>(slots, doorbell_fd, status, command_settings);
+}
+
+std::unique_ptr<WorkerBackend> make_mixed_workers(size_t process_slots, size_t thread_slots,
+                                                  int doorbell_fd, ipc::SlotStatusTable& status,
+                                                  const CommandLimits& command_settings) {
+    return std::make_unique<MixedWorkers>(process_slots, thread_slots, doorbell_fd, status,
+                                          command_settings);
 }
 
 }  // namespace ringrun

@@ -8,18 +8,21 @@ namespace {
 constexpr uint32_t kMaxCredits = 64;
 }  // namespace
 
-Scheduler::Scheduler(size_t slots) : in_flight_(slots) {}
+Scheduler::Scheduler(size_t slots, size_t lane_split)
+    : lane_split_(lane_split), in_flight_(slots) {}
 
 void Scheduler::dispatch_first(size_t slot, int64_t now_ns, uint64_t task_timeout_ms) {
-    pending_.front().dispatched_ns = now_ns;
-    pending_.front().task_timeout_ms = task_timeout_ms;
-    in_flight_[slot].push_back(std::move(pending_.front()));
-    pending_.pop_front();
+    auto& pending = pending_[lane(slot)];
+    pending.front().dispatched_ns = now_ns;
+    pending.front().task_timeout_ms = task_timeout_ms;
+    in_flight_[slot].push_back(std::move(pending.front()));
+    pending.pop_front();
 }
 
-QueuedJob Scheduler::take_first_pending() {
-    QueuedJob job = std::move(pending_.front());
-    pending_.pop_front();
+QueuedJob Scheduler::take_first_pending(size_t slot) {
+    auto& pending = pending_[lane(slot)];
+    QueuedJob job = std::move(pending.front());
+    pending.pop_front();
     return job;
 }
 
@@ -49,7 +52,8 @@ QueuedJob Scheduler::complete_oldest(size_t slot, int64_t runtime_ns) {
 bool Scheduler::release_due(Clock::time_point now) {
     bool any = false;
     while (!delayed_.empty() && delayed_.begin()->first <= now) {
-        pending_.push_front(std::move(delayed_.begin()->second));
+        QueuedJob& job = delayed_.begin()->second;
+        pending_[job.lane].push_front(std::move(job));
         delayed_.erase(delayed_.begin());
         any = true;
     }

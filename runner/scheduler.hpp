@@ -24,14 +24,18 @@ struct QueuedJob {
     // An in-process task's timeout (set at dispatch): the supervisor enforces it by
     // killing the worker. 0: none, or not a task.
     uint64_t task_timeout_ms = 0;
+    // Which slots may run it: lane 0 (the first slots), or lane 1 (the slots from
+    // Scheduler's lane split: thread workers, when a pipeline mixes backends).
+    uint8_t lane = 0;
 };
 
 class Scheduler {
   public:
-    explicit Scheduler(size_t slots);
+    // Slots from lane_split on run lane 1's jobs (none by default).
+    explicit Scheduler(size_t slots, size_t lane_split = SIZE_MAX);
 
-    void enqueue(QueuedJob job) { pending_.push_back(std::move(job)); }
-    void requeue_first(QueuedJob job) { pending_.push_front(std::move(job)); }
+    void enqueue(QueuedJob job) { pending_[job.lane].push_back(std::move(job)); }
+    void requeue_first(QueuedJob job) { pending_[job.lane].push_front(std::move(job)); }
     // --retry-delay: the job waits until due before it is pending again.
     using Clock = std::chrono::steady_clock;
     void requeue_at(QueuedJob job, Clock::time_point due) { delayed_.emplace(due, std::move(job)); }
@@ -42,23 +46,26 @@ class Scheduler {
         return delayed_.begin()->first;
     }
     size_t delayed_count() const { return delayed_.size(); }
-    bool has_pending() const { return !pending_.empty(); }
-    size_t pending_count() const { return pending_.size(); }
-    const QueuedJob& first_pending() const { return pending_.front(); }
-    const QueuedJob& pending_at(size_t i) const { return pending_[i]; }
+    bool has_pending() const { return !pending_[0].empty() || !pending_[1].empty(); }
+    size_t pending_count() const { return pending_[0].size() + pending_[1].size(); }
+    // The jobs slot may run.
+    bool has_pending_for(size_t slot) const { return !pending_[lane(slot)].empty(); }
+    size_t pending_count_for(size_t slot) const { return pending_[lane(slot)].size(); }
+    const QueuedJob& pending_for(size_t slot, size_t i) const { return pending_[lane(slot)][i]; }
     void drop_pending() {
-        pending_.clear();
+        pending_[0].clear();
+        pending_[1].clear();
         delayed_.clear();
     }
-    // Removes and returns the first pending job (one that could not be dispatched).
-    QueuedJob take_first_pending();
+    // Removes and returns the first job pending for slot (one that could not be sent).
+    QueuedJob take_first_pending(size_t slot);
 
     bool has_credit(size_t slot) const { return credits_left(slot) > 0; }
     size_t credits_left(size_t slot) const {
         return in_flight_[slot].size() < credit_limit_ ? credit_limit_ - in_flight_[slot].size()
                                                        : 0;
     }
-    // Moves the first pending job into slot's jobs in flight, stamped with now_ns.
+    // Moves the first job pending for slot into its jobs in flight, stamped with now_ns.
     void dispatch_first(size_t slot, int64_t now_ns = 0, uint64_t task_timeout_ms = 0);
     // The oldest job in flight in slot (whose result comes next).
     const QueuedJob* oldest_in_flight(size_t slot) const;
@@ -82,7 +89,9 @@ class Scheduler {
     std::vector<std::string> reusable_inputs();
 
   private:
-    std::deque<QueuedJob> pending_;
+    size_t lane(size_t slot) const { return slot >= lane_split_ ? 1 : 0; }
+    size_t lane_split_;
+    std::deque<QueuedJob> pending_[2];
     std::multimap<Clock::time_point, QueuedJob> delayed_;
     uint32_t credit_cap_ = UINT32_MAX;
     std::vector<std::deque<QueuedJob>> in_flight_;

@@ -141,14 +141,19 @@ Supervisor::Supervisor(SupervisorOptions options, const JobBuilder& command, Inp
       input_(input),
       report_(report),
       events_(std::make_unique<Events>()),
-      status_(options.workers),
+      status_(options.workers + options.thread_slots),
       reaper_(status_),
-      workers_(make_worker_backend(options_.backend, options_.workers, events_->doorbell().fd(),
-                                   status_, options_.command_settings)),
-      scheduler_(options_.workers),
-      faulted_(options_.workers, false),
-      lives_(options_.workers),
-      held_results_(options_.workers),
+      workers_(
+          options_.thread_slots > 0
+              ? make_mixed_workers(options_.workers, options_.thread_slots,
+                                   events_->doorbell().fd(), status_, options_.command_settings)
+              : make_worker_backend(options_.backend, options_.workers, events_->doorbell().fd(),
+                                    status_, options_.command_settings)),
+      scheduler_(options_.workers + options_.thread_slots,
+                 options_.thread_slots > 0 ? options_.workers : SIZE_MAX),
+      faulted_(options_.workers + options_.thread_slots, false),
+      lives_(options_.workers + options_.thread_slots),
+      held_results_(options_.workers + options_.thread_slots),
       job_batch_(kDispatchBatch),
       record_sizes_(kDispatchBatch),
       write_slots_(kDispatchBatch) {
@@ -251,7 +256,9 @@ bool Supervisor::read_input() {
                 finish_job(job, result);
                 continue;
             }
-            scheduler_.enqueue(QueuedJob{seq, 1, std::move(input_scratch_)});
+            QueuedJob job{seq, 1, std::move(input_scratch_)};
+            job.lane = options_.thread_slots > 0 && command_.runs_on_threads(job.inputs) ? 1 : 0;
+            scheduler_.enqueue(std::move(job));
             input_scratch_.clear();
             continue;
         }
@@ -306,10 +313,9 @@ uint64_t Supervisor::job_timeout_ms() const {
 
 // The timeout the supervisor enforces for job: an in-process task's, on processes (a
 // thread cannot be killed). Remembers the shortest, for how often to check.
-uint64_t Supervisor::task_timeout_of(const JobSpec& job) {
-    if (job.kind != JobSpec::Kind::task || job.timeout_ms == 0 ||
-        options_.backend != Backend::processes)
-        return 0;
+uint64_t Supervisor::task_timeout_of(size_t slot, const JobSpec& job) {
+    const bool on_thread = options_.backend != Backend::processes || slot >= options_.workers;
+    if (job.kind != JobSpec::Kind::task || job.timeout_ms == 0 || on_thread) return 0;
     if (shortest_task_timeout_ms_ == 0 || job.timeout_ms < shortest_task_timeout_ms_)
         shortest_task_timeout_ms_ = job.timeout_ms;
     return job.timeout_ms;
@@ -341,16 +347,18 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
     const bool one_at_a_time = options_.start_delay.count() > 0;
     const uint64_t timeout_ms = job_timeout_ms();
     size_t sent = 0;
-    while (scheduler_.has_pending() && scheduler_.credits_left(slot) > 0 && sent < max_jobs) {
+    while (scheduler_.has_pending_for(slot) && scheduler_.credits_left(slot) > 0 &&
+           sent < max_jobs) {
         if (one_at_a_time && Clock::now() - last_start_ < options_.start_delay) break;
         if (one_at_a_time) last_start_ = Clock::now();
         const size_t wanted =
-            one_at_a_time ? 1
-                          : std::min({scheduler_.credits_left(slot), scheduler_.pending_count(),
-                                      kDispatchBatch, max_jobs - sent});
+            one_at_a_time
+                ? 1
+                : std::min({scheduler_.credits_left(slot), scheduler_.pending_count_for(slot),
+                            kDispatchBatch, max_jobs - sent});
         size_t batch = 0;
         for (; batch < wanted; ++batch) {
-            const QueuedJob& queued = scheduler_.pending_at(batch);
+            const QueuedJob& queued = scheduler_.pending_for(slot, batch);
             JobSpec& job = job_batch_[batch];
             command_.fill_job(queued.seq, static_cast<uint32_t>(slot), queued.inputs, job);
             job.attempt = queued.attempt;
@@ -374,7 +382,7 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
                                                       std::span(write_slots_.data(), batch));
         for (size_t i = 0; i < reserved; ++i) {
             const JobSpec& job = job_batch_[i];
-            if (!scheduler_.has_pending()) {  // a failure below closed the run's output
+            if (!scheduler_.has_pending_for(slot)) {  // a failure below closed the output
                 ring.commit(write_slots_[i], ipc::kSkippedRecord, /*notify=*/false);
                 continue;
             }
@@ -382,11 +390,11 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
                     ring, write_slots_[i],
                     [&](capnp::MessageBuilder& message) { build_job(job, message); },
                     /*notify=*/false)) {
-                scheduler_.dispatch_first(slot, now_ns, task_timeout_of(job));
+                scheduler_.dispatch_first(slot, now_ns, task_timeout_of(slot, job));
             } else {
                 // Cannot happen while max_message_words is an upper bound (tested); the
                 // worker skips the record, and the job fails rather than vanish.
-                fail_first_pending("its message outgrew the bound computed for it");
+                fail_first_pending(slot, "its message outgrew the bound computed for it");
             }
         }
         progress |= reserved > 0;
@@ -402,19 +410,20 @@ bool Supervisor::dispatch_by_copy(size_t slot, const JobSpec& job) {
     std::string error;
     auto outcome = scratch_.build(max_message_words(job), [&](capnp::MessageBuilder& message) {
         build_job(job, message);
-        return ipc::try_push_message(workers_->job_ring(slot), message, workers_->spill(), &error,
+        return ipc::try_push_message(workers_->job_ring(slot), message, workers_->spill(slot),
+                                     &error,
                                      /*notify=*/false);
     });
     if (outcome == ipc::PushOutcome::ring_full) return false;
     if (outcome == ipc::PushOutcome::failed)
-        fail_first_pending("could not hand the job to a worker: " + error);
+        fail_first_pending(slot, "could not hand the job to a worker: " + error);
     else
-        scheduler_.dispatch_first(slot, realtime_ns(), task_timeout_of(job));
+        scheduler_.dispatch_first(slot, realtime_ns(), task_timeout_of(slot, job));
     return true;
 }
 
-void Supervisor::fail_first_pending(const std::string& why) {
-    QueuedJob failed = scheduler_.take_first_pending();
+void Supervisor::fail_first_pending(size_t slot, const std::string& why) {
+    QueuedJob failed = scheduler_.take_first_pending(slot);
     JobResult result;
     result.id = failed.seq;
     result.attempt = failed.attempt;
@@ -447,7 +456,7 @@ bool Supervisor::gather_slot(size_t slot) {
         }
         JobResult& result = result_scratch_;
         std::string error =
-            ipc::read_message(*record, workers_->spill(),
+            ipc::read_message(*record, workers_->spill(slot),
                               [&](capnp::MessageReader& reader) { decode_result(reader, result); });
         held.last = record;
         if (++held.count == kReleaseBatch) release_results(slot);

@@ -29,6 +29,9 @@ namespace ringrun {
 struct SupervisorOptions {
     size_t workers = 1;
     Backend backend = Backend::processes;
+    // A pipeline mixing backends: this many thread workers besides the `workers` process
+    // workers (backend is then processes); jobs the builder puts on threads go there.
+    size_t thread_slots = 0;
     uint32_t retries = 1;        // --retries: attempts for a job that fails
     uint32_t lost_attempts = 3;  // attempts for a job whose worker keeps dying under it
     uint64_t timeout_ms = 0;     // --timeout; 0: none
@@ -76,7 +79,7 @@ class Supervisor {
     bool dispatch();
     bool dispatch_to(size_t slot, size_t max_jobs);
     bool dispatch_by_copy(size_t slot, const JobSpec& job);
-    void fail_first_pending(const std::string& why);
+    void fail_first_pending(size_t slot, const std::string& why);
     bool gather();
     bool gather_slot(size_t slot);
     void release_results(size_t slot);
@@ -92,7 +95,7 @@ class Supervisor {
     void kill_halted_jobs();
     bool may_start_jobs();
     uint64_t job_timeout_ms() const;
-    uint64_t task_timeout_of(const JobSpec& job);
+    uint64_t task_timeout_of(size_t slot, const JobSpec& job);
     void handle_signal(int signal);
     void begin_stop();
     bool finished() const;

@@ -19,9 +19,11 @@ struct FreeDeleter {
 
 class ThreadWorkers : public WorkerBackend {
   public:
+    // slot_offset: where this backend's slots start in status (and in slot numbering).
     ThreadWorkers(size_t slots, int doorbell_fd, ipc::SlotStatusTable& status,
-                  const CommandLimits& command_settings)
-        : status_(status),
+                  const CommandLimits& command_settings, size_t slot_offset)
+        : slot_offset_(slot_offset),
+          status_(status),
           command_settings_(command_settings),
           memory_(allocate(ipc::RingSet::footprint(slots, {}))),
           rings_(memory_.get(), slots, {}, doorbell_fd),
@@ -33,15 +35,15 @@ class ThreadWorkers : public WorkerBackend {
     size_t slots() const override { return threads_.size(); }
     ipc::Ring& job_ring(size_t slot) override { return rings_.job_ring(slot); }
     ipc::Ring& result_ring(size_t slot) override { return rings_.result_ring(slot); }
-    ipc::SpillDirectory& spill() override { return spill_; }
+    ipc::SpillDirectory& spill(size_t) override { return spill_; }
     pid_t pid(size_t) const override { return -1; }
 
     void start(size_t slot) override {
         threads_[slot] = std::thread([this, slot] {
-            WorkerContext context(slot, rings_.job_ring(slot), rings_.result_ring(slot),
-                                  run_dir_.path());
+            WorkerContext context(slot_offset_ + slot, rings_.job_ring(slot),
+                                  rings_.result_ring(slot), run_dir_.path());
             configure(context);
-            context.attach_status(&status_[slot]);
+            context.attach_status(&status_[slot_offset_ + slot]);
             run_worker_loop(context);
         });
     }
@@ -69,6 +71,7 @@ class ThreadWorkers : public WorkerBackend {
         context.command_limits.output_lock = &status_.output_lock();
     }
 
+    size_t slot_offset_;
     ipc::SlotStatusTable& status_;
     CommandLimits command_settings_;
     ipc::RunDirectory run_dir_;
@@ -82,8 +85,10 @@ class ThreadWorkers : public WorkerBackend {
 
 std::unique_ptr<WorkerBackend> make_thread_workers(size_t slots, int doorbell_fd,
                                                    ipc::SlotStatusTable& status,
-                                                   const CommandLimits& command_settings) {
-    return std::make_unique<ThreadWorkers>(slots, doorbell_fd, status, command_settings);
+                                                   const CommandLimits& command_settings,
+                                                   size_t slot_offset) {
+    return std::make_unique<ThreadWorkers>(slots, doorbell_fd, status, command_settings,
+                                           slot_offset);
 }
 
 }  // namespace ringrun

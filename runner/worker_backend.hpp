@@ -30,7 +30,8 @@ class WorkerBackend {
     virtual size_t slots() const = 0;
     virtual ipc::Ring& job_ring(size_t slot) = 0;
     virtual ipc::Ring& result_ring(size_t slot) = 0;
-    virtual ipc::SpillDirectory& spill() = 0;
+    // Where records too big for slot's rings travel.
+    virtual ipc::SpillDirectory& spill(size_t slot) = 0;
     virtual void start(size_t slot) = 0;
     // Collects workers that have exited (never blocks). Empty for threads.
     virtual std::vector<WorkerExit> reap() = 0;
@@ -48,5 +49,10 @@ class WorkerBackend {
 std::unique_ptr<WorkerBackend> make_worker_backend(Backend backend, size_t slots, int doorbell_fd,
                                                    ipc::SlotStatusTable& status,
                                                    const CommandLimits& command_settings);
+// Both at once (a pipeline whose jobs ask for both): process slots first, then thread
+// slots; status has process_slots + thread_slots entries.
+std::unique_ptr<WorkerBackend> make_mixed_workers(size_t process_slots, size_t thread_slots,
+                                                  int doorbell_fd, ipc::SlotStatusTable& status,
+                                                  const CommandLimits& command_settings);
 
 }  // namespace ringrun

@@ -175,6 +175,40 @@ needs = ["a"]
     EXPECT_NE(r.err.find("This job failed:"), std::string::npos) << r.err;
 }
 
+TEST(PipelineRun, JobsMayAskForTheOtherBackend) {
+    // Commands started by a worker process have that worker as parent; commands started
+    // by a worker thread have ringrun itself.
+    ScratchDir dir;
+    dir.write("p.toml", R"(
+[run]
+jobs = 2
+[job.proc]
+cmd = "echo proc $PPID"
+each = { n = [1, 2] }
+[job.thr]
+cmd = "echo thr $PPID"
+each = { n = [1, 2] }
+backend = "threads"
+needs = ["proc"]
+)");
+    auto r = dir.ringrun("run p.toml & echo ringrun $!; wait $!");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::string ringrun_pid;
+    std::vector<std::string> proc_parents, thread_parents;
+    for (const auto& line : testing::lines_of(r.out)) {
+        std::stringstream s(line);
+        std::string what, pid;
+        s >> what >> pid;
+        if (what == "ringrun") ringrun_pid = pid;
+        if (what == "proc") proc_parents.push_back(pid);
+        if (what == "thr") thread_parents.push_back(pid);
+    }
+    ASSERT_FALSE(ringrun_pid.empty()) << r.out;
+    ASSERT_EQ(proc_parents.size(), 2u) << r.out;
+    for (const auto& parent : proc_parents) EXPECT_NE(parent, ringrun_pid) << r.out;
+    EXPECT_EQ(thread_parents, (std::vector<std::string>{ringrun_pid, ringrun_pid})) << r.out;
+}
+
 TEST(PipelineRun, ResumeAfterAKillFinishesTheRestAndAfterAnEditRerunsOnlyWhatChanged) {
     ScratchDir dir;
     const std::string body = R"(

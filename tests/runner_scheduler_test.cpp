@@ -29,7 +29,7 @@ TEST(Scheduler, TakenJobsCanBeRequeuedFirst) {
     auto lost = s.take_in_flight(0);
     ASSERT_EQ(lost.size(), 2u);
     for (auto it = lost.rbegin(); it != lost.rend(); ++it) s.requeue_first(*it);
-    EXPECT_EQ(s.first_pending().seq, 1u);
+    EXPECT_EQ(s.pending_for(0, 0).seq, 1u);
     EXPECT_EQ(s.pending_count(), 3u);
     EXPECT_EQ(s.in_flight(0), 0u);
 }
