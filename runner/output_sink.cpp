@@ -38,7 +38,6 @@ void OutputPrinter::write_stream(int fd, const std::string& text, const std::str
                                  const std::string& tag, bool end_with_newline) {
     bool at_line_start = true;
     std::string scratch;
-    std::string_view last;
     if (!file.empty()) {
         int in = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
         if (in >= 0) {
