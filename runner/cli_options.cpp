@@ -269,9 +269,7 @@ CliOutcome parse_command_line(int argc, char** argv) {
         options.retry_delay_seconds = parse_seconds("--retry-delay", retry_delay);
     if (!timeout.empty()) {
         if (timeout.back() == '%') {
-            options.timeout_percent =
-                parse_seconds("--timeout", timeout.substr(0, timeout.size() - 1));
-            if (options.timeout_percent <= 0) throw UsageError("--timeout N% needs N above 0");
+            options.timeout_percent = parse_percent("--timeout", timeout);
         } else {
             options.timeout_seconds = parse_seconds("--timeout", timeout);
             if (options.timeout_seconds <= 0) throw UsageError("--timeout needs SECS above 0");

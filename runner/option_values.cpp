@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <string_view>
+#include <utility>
 
 #include "runner/cli_options.hpp"
 
@@ -73,35 +75,34 @@ uint64_t parse_size(const std::string& option, const std::string& text) {
     return static_cast<uint64_t>(value * unit);
 }
 
-double parse_seconds(const std::string& option, const std::string& text) {
-    double value = 0;
-    std::string number = text;
-    double unit = 1;
-    if (!number.empty()) {
-        switch (number.back()) {
-            case 's':
-                unit = 1;
-                number.pop_back();
-                break;
-            case 'm':
-                unit = 60;
-                number.pop_back();
-                break;
-            case 'h':
-                unit = 3600;
-                number.pop_back();
-                break;
-            case 'd':
-                unit = 86400;
-                number.pop_back();
-                break;
-            default:
-                break;
+bool parse_duration_seconds(const std::string& text, double& seconds) {
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || !std::isfinite(value) || value < 0) return false;
+    static constexpr std::pair<std::string_view, double> kUnits[] = {
+        {"", 1}, {"s", 1}, {"ms", 0.001}, {"m", 60}, {"h", 3600}, {"d", 86400}};
+    for (const auto& [unit, scale] : kUnits) {
+        if (unit == end) {
+            seconds = value * scale;
+            return true;
         }
     }
-    if (!parse_double(number, value) || value < 0)
+    return false;
+}
+
+double parse_seconds(const std::string& option, const std::string& text) {
+    double seconds = 0;
+    if (!parse_duration_seconds(text, seconds))
         throw UsageError(option + " expects seconds (such as 2.5 or 10m), not '" + text + "'");
-    return value * unit;
+    return seconds;
+}
+
+double parse_percent(const std::string& option, const std::string& text) {
+    double value = 0;
+    if (text.empty() || text.back() != '%' ||
+        !parse_double(text.substr(0, text.size() - 1), value) || value <= 0)
+        throw UsageError(option + " expects a percentage above 0 such as 200%, not '" + text + "'");
+    return value;
 }
 
 char parse_delimiter(const std::string& text) {

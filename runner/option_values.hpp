@@ -20,8 +20,13 @@ size_t parse_job_count(const std::string& text, size_t cores, size_t max_workers
 // 1000, 10k, 512M, 2G, 1T (powers of 1024, as GNU parallel).
 uint64_t parse_size(const std::string& option, const std::string& text);
 
-// Seconds, possibly fractional, with an optional unit suffix s, m, h, d.
+// Seconds, possibly fractional, with an optional unit: ms, s, m, h, d ("250ms", "1.5h").
+// False if text is not one. The one duration syntax of the command line and job files.
+bool parse_duration_seconds(const std::string& text, double& seconds);
+// The same, or UsageError naming option.
 double parse_seconds(const std::string& option, const std::string& text);
+// "N%" with N above 0; UsageError naming option otherwise.
+double parse_percent(const std::string& option, const std::string& text);
 
 // -d: one character, or a C escape (\n \t \0 \\ \r).
 char parse_delimiter(const std::string& text);

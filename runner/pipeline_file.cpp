@@ -10,6 +10,8 @@
 #include <fstream>
 #include <functional>
 
+#include "runner/option_values.hpp"
+
 namespace ringrun {
 namespace {
 
@@ -75,14 +77,16 @@ std::optional<std::string> string_value(PipelineErrors& errors, const toml::node
 
 std::optional<uint64_t> timeout_value(PipelineErrors& errors, const toml::node& node,
                                       const std::string& what) {
-    uint64_t ms = 0;
+    double seconds = 0;
     if (node.is_integer() || node.is_floating_point()) {
-        double seconds = *node.value<double>();
-        if (seconds > 0) return static_cast<uint64_t>(std::llround(seconds * 1000));
-    } else if (node.is_string() &&
-               parse_duration_ms(std::string(*node.value<std::string_view>()), ms) && ms > 0) {
-        return ms;
-    } else if (!node.is_string()) {
+        seconds = *node.value<double>();
+    } else if (!node.is_string() ||
+               !parse_duration_seconds(std::string(*node.value<std::string_view>()), seconds)) {
+        seconds = -1;
+    }
+    const uint64_t ms = seconds > 0 ? static_cast<uint64_t>(std::llround(seconds * 1000)) : 0;
+    if (ms > 0) return ms;
+    if (!node.is_string() && !node.is_integer() && !node.is_floating_point()) {
         wrong_type(errors, node, what, "a duration such as \"30s\" or \"10m\"");
         return std::nullopt;
     }
@@ -342,28 +346,6 @@ std::vector<std::string> PipelineErrors::lines() const {
         out.push_back(path_ + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
                       ": " + message);
     return out;
-}
-
-bool parse_duration_ms(const std::string& text, uint64_t& ms) {
-    char* end = nullptr;
-    double value = std::strtod(text.c_str(), &end);
-    if (end == text.c_str() || !std::isfinite(value) || value < 0) return false;
-    std::string unit(end);
-    double scale = 0;
-    if (unit.empty() || unit == "s")
-        scale = 1000;
-    else if (unit == "ms")
-        scale = 1;
-    else if (unit == "m")
-        scale = 60'000;
-    else if (unit == "h")
-        scale = 3'600'000;
-    else if (unit == "d")
-        scale = 86'400'000;
-    else
-        return false;
-    ms = static_cast<uint64_t>(std::llround(value * scale));
-    return true;
 }
 
 std::string closest_name(const std::string& word, const std::vector<std::string>& candidates) {

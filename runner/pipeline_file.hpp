@@ -79,9 +79,6 @@ struct PipelineFile {
 // Reads path; errors go to errors (the result is then incomplete).
 PipelineFile read_pipeline_file(const std::string& path, PipelineErrors& errors);
 
-// "10m", "30s", "1.5h", "250ms", or a number of seconds. False if not a duration.
-bool parse_duration_ms(const std::string& text, uint64_t& ms);
-
 // The closest of candidates to word (edit distance at most 2, and less than its length),
 // or "".
 std::string closest_name(const std::string& word, const std::vector<std::string>& candidates);

@@ -20,7 +20,6 @@ class ReplacementText {
                              const std::vector<std::string>& column_names = {});
 
     bool has_replacement() const;
-    bool is_literal() const { return !has_replacement(); }
     // True when the text is exactly "{}".
     bool is_whole_input() const;
 
