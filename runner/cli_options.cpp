@@ -248,9 +248,9 @@ CliOutcome parse_command_line(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         throw UsageError(e.what());
     }
-    options.jobs =
-        jobs_text.empty() ? cpu_count() : parse_job_count(jobs_text, cpu_count(), kMaxWorkers);
-    if (options.jobs == kMaxWorkers && jobs_text == "0") options.jobs = kAsManyAsPossible;
+    options.jobs = jobs_text.empty()
+                       ? cpu_count()
+                       : parse_job_count(jobs_text, cpu_count(), kMaxWorkers, kAsManyAsPossible);
     options.backend = backend == "threads" ? Backend::threads : Backend::processes;
     if (!delay.empty()) options.delay_seconds = parse_seconds("--delay", delay);
     if (!memfree.empty()) options.memfree_bytes = parse_size("--memfree", memfree);

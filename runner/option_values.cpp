@@ -35,7 +35,8 @@ int signal_number(const std::string& name) {
 
 }  // namespace
 
-size_t parse_job_count(const std::string& text, size_t cores, size_t max_workers) {
+size_t parse_job_count(const std::string& text, size_t cores, size_t max_workers,
+                       size_t as_many_as_possible) {
     auto bad = [&] {
         return UsageError("-j expects N, N%, +N, -N or 0 (workers), not '" + text + "'");
     };
@@ -49,7 +50,7 @@ size_t parse_job_count(const std::string& text, size_t cores, size_t max_workers
         jobs = static_cast<double>(cores) + (text[0] == '+' ? value : -value);
     } else {
         if (!parse_double(text, value) || value < 0 || value != std::floor(value)) throw bad();
-        jobs = value == 0 ? static_cast<double>(max_workers) : value;
+        jobs = value == 0 ? static_cast<double>(as_many_as_possible) : value;
     }
     if (jobs > static_cast<double>(max_workers))
         throw UsageError("-j " + text + " asks for more than " + std::to_string(max_workers) +

@@ -14,8 +14,9 @@
 namespace ringrun {
 
 // -j: N; N% of the cores; +N / -N cores plus or minus N; 0: as many as can run
-// (max_workers). Never less than 1.
-size_t parse_job_count(const std::string& text, size_t cores, size_t max_workers);
+// (as_many_as_possible). Never less than 1, never more than max_workers.
+size_t parse_job_count(const std::string& text, size_t cores, size_t max_workers,
+                       size_t as_many_as_possible);
 
 // 1000, 10k, 512M, 2G, 1T (powers of 1024, as GNU parallel).
 uint64_t parse_size(const std::string& option, const std::string& text);

@@ -28,9 +28,9 @@ PipelineCliOutcome parse_pipeline_command_line(int argc, char** argv) {
                        "Example: ringrun run pipeline.toml --only report --dry-run",
                  std::string("ringrun ") + argv[1]};
     app.add_option("FILE", options.file, "The job file (TOML)")->required();
-    if (!options.check_only) {
-        std::string halt;
-        size_t jobs = 0;
+    std::string halt;
+    size_t jobs = 0;
+    if (!options.check_only) {  // `check` takes the file alone
         app.add_option("-j,--jobs", jobs, "Workers (default: [run] jobs, else one per core)")
             ->check(CLI::Range(size_t{1}, size_t{1024}));
         app.add_option("--only", options.only,
@@ -40,19 +40,9 @@ PipelineCliOutcome parse_pipeline_command_line(int argc, char** argv) {
                      "Print the instances in a valid order with what each waits for");
         app.add_flag("--resume", options.resume,
                      "Skip instances that succeeded in an earlier run (by job name and each "
-                     "values, from the joblog)");
+                     "values, from FILE.state) and are unchanged since");
         app.add_flag("--stats", options.stats, "Print run statistics on stderr at the end");
         app.add_option("--halt", halt, "Stop early, as ringrun --halt");
-        try {
-            app.parse(argc - 1, argv + 1);
-        } catch (const CLI::CallForHelp& e) {
-            return {std::nullopt, app.exit(e)};
-        } catch (const CLI::ParseError& e) {
-            throw UsageError(e.what());
-        }
-        if (jobs > 0) options.jobs = jobs;
-        if (!halt.empty()) options.halt = HaltPolicy::parse(halt);
-        return {std::move(options), 0};
     }
     try {
         app.parse(argc - 1, argv + 1);
@@ -61,6 +51,8 @@ PipelineCliOutcome parse_pipeline_command_line(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         throw UsageError(e.what());
     }
+    if (jobs > 0) options.jobs = jobs;
+    if (!halt.empty()) options.halt = HaltPolicy::parse(halt);
     return {std::move(options), 0};
 }
 
