@@ -79,9 +79,13 @@ bool OutputPrinter::print(Held& held) {
             closed_ = true;
         }
     }
-    for (const std::string* file : {&r.out_file, &r.err_file})
-        if (!file->empty()) ::unlink(file->c_str());
+    remove_output_files(r);
     return !closed_;
+}
+
+void remove_output_files(const JobResult& result) {
+    for (const std::string* file : {&result.out_file, &result.err_file})
+        if (!file->empty()) ::unlink(file->c_str());
 }
 
 bool OutputPrinter::job_finished(uint64_t seq, uint32_t slot,

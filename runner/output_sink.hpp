@@ -64,4 +64,7 @@ class OutputPrinter {
     bool closed_ = false;
 };
 
+// Deletes the files a worker moved a job's output to (a job printed, dropped or retried).
+void remove_output_files(const JobResult& result);
+
 }  // namespace ringrun

@@ -61,11 +61,6 @@ uint64_t available_memory() {
     return found ? uint64_t{kb} * 1024 : UINT64_MAX;
 }
 
-void remove_output_files(const JobResult& result) {
-    for (const std::string* file : {&result.out_file, &result.err_file})
-        if (!file->empty()) ::unlink(file->c_str());
-}
-
 }  // namespace
 
 // The kernel-facing side of the loop: signal mask, signalfd, epoll and the doorbell.
@@ -141,7 +136,7 @@ Supervisor::Supervisor(SupervisorOptions options, const JobBuilder& command, Inp
       input_(input),
       report_(report),
       events_(std::make_unique<Events>()),
-      status_(options.workers + options.thread_slots),
+      status_(options.slots()),
       reaper_(status_),
       workers_(
           options_.thread_slots > 0
@@ -149,11 +144,10 @@ Supervisor::Supervisor(SupervisorOptions options, const JobBuilder& command, Inp
                                    events_->doorbell().fd(), status_, options_.command_settings)
               : make_worker_backend(options_.backend, options_.workers, events_->doorbell().fd(),
                                     status_, options_.command_settings)),
-      scheduler_(options_.workers + options_.thread_slots,
-                 options_.thread_slots > 0 ? options_.workers : SIZE_MAX),
-      faulted_(options_.workers + options_.thread_slots, false),
-      lives_(options_.workers + options_.thread_slots),
-      held_results_(options_.workers + options_.thread_slots),
+      scheduler_(options_.slots(), options_.thread_slots > 0 ? options_.workers : SIZE_MAX),
+      faulted_(options_.slots(), false),
+      lives_(options_.slots()),
+      held_results_(options_.slots()),
       job_batch_(kDispatchBatch),
       record_sizes_(kDispatchBatch),
       write_slots_(kDispatchBatch) {

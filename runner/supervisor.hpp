@@ -32,6 +32,7 @@ struct SupervisorOptions {
     // A pipeline mixing backends: this many thread workers besides the `workers` process
     // workers (backend is then processes); jobs the builder puts on threads go there.
     size_t thread_slots = 0;
+    size_t slots() const { return workers + thread_slots; }
     uint32_t retries = 1;        // --retries: attempts for a job that fails
     uint32_t lost_attempts = 3;  // attempts for a job whose worker keeps dying under it
     uint64_t timeout_ms = 0;     // --timeout; 0: none
