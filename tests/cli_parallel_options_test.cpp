@@ -32,31 +32,8 @@ ProgramResult ringrun(std::vector<std::string> args, std::string input = {}) {
     return testing::run_program(argv, std::move(input));
 }
 
-class TempDir {
-  public:
-    TempDir() {
-        path_ = fs::temp_directory_path() /
-                ("ringrun-test-" + std::to_string(getpid()) + "-" + std::to_string(counter_++));
-        fs::create_directories(path_);
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    std::string file(const std::string& name, const std::string& content = {}) const {
-        std::ofstream(path_ / name, std::ios::binary) << content;
-        return (path_ / name).string();
-    }
-    std::string path(const std::string& name) const { return (path_ / name).string(); }
-
-  private:
-    static inline int counter_ = 0;
-    fs::path path_;
-};
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using TempDir = testing::ScratchDir;
+using testing::read_file;
 
 TEST(ParallelInputs, LinkedAndCrossedSources) {
     auto r = ringrun({"-k", "echo", ":::", "a", "b", "c", ":::+", "1", "2", ":::", "x", "y"});
@@ -66,8 +43,8 @@ TEST(ParallelInputs, LinkedAndCrossedSources) {
 
 TEST(ParallelInputs, FilesArgFilesAndStdinAsASource) {
     TempDir dir;
-    std::string letters = dir.file("letters", "a\nb\n");
-    std::string numbers = dir.file("numbers", "1\n2\n");
+    std::string letters = dir.write("letters", "a\nb\n");
+    std::string numbers = dir.write("numbers", "1\n2\n");
     auto crossed = ringrun({"-k", "-a", letters, "echo", "::::", numbers});
     EXPECT_EQ(lines_of(crossed.out), (std::vector<std::string>{"a 1", "a 2", "b 1", "b 2"}));
     auto linked = ringrun({"-k", "echo", "::::", letters, "::::+", numbers});
@@ -179,9 +156,9 @@ TEST(ParallelOutput, LineBufferInterleavesWholeLines) {
     TempDir dir;
     const std::string out = dir.path("out");
     const std::string script =
-        dir.file("job.sh", "echo first-$1; i=0; while ! grep -q \"first-$2\" " + out +
-                               "; do i=$((i+1)); [ $i -gt 2000 ] && echo gave-up-$1 && exit 1; "
-                               "sleep 0.01; done; echo second-$1\n");
+        dir.write("job.sh", "echo first-$1; i=0; while ! grep -q \"first-$2\" " + out +
+                                "; do i=$((i+1)); [ $i -gt 2000 ] && echo gave-up-$1 && exit 1; "
+                                "sleep 0.01; done; echo second-$1\n");
     auto r = testing::run_program({"/bin/sh", "-c",
                                    std::string(RINGRUN_BINARY) + " -j2 --line-buffer --tag 'sh " +
                                        script + " {1} {2}' ::: a b :::+ b a > " + out});
@@ -450,8 +427,9 @@ TEST(ParallelSeeing, ProgressOnANonTerminalIsPlainLines) {
 
 TEST(ParallelSeeing, BarOnATerminalRedrawsOneLineInPlace) {
     // A real terminal: ringrun runs in a detached tmux session; the pane is read back.
-    if (testing::run_program({"/bin/sh", "-c", "command -v tmux"}).exit_code != 0)
-        GTEST_SKIP() << "tmux is not installed (scripts/install-deps.sh)";
+    // scripts/install-deps.sh installs tmux: without it the suite's set-up is broken.
+    ASSERT_EQ(testing::run_program({"/bin/sh", "-c", "command -v tmux"}).exit_code, 0)
+        << "tmux is not installed: run scripts/install-deps.sh";
     const std::string server = "ringrun-test-" + std::to_string(getpid());
     auto tmux = [&](const std::string& args) {
         return testing::run_program({"/bin/sh", "-c", "tmux -L " + server + " " + args});

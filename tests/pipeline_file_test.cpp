@@ -98,11 +98,10 @@ const BadFile kBadFiles[] = {
       "FILE:6:1: unknown key 'limt' in [job.b]; did you mean 'limit'?"}},
 };
 
+// The files of this test binary, removed when it exits.
 std::string write_temp(const std::string& name, const std::string& content) {
-    fs::path dir = fs::temp_directory_path() / ("ringrun-jobfile-" + std::to_string(getpid()));
-    fs::create_directories(dir);
-    std::ofstream(dir / name) << content;
-    return (dir / name).string();
+    static const testing::ScratchDir dir;
+    return dir.write(name, content);
 }
 
 class BadJobFile : public ::testing::TestWithParam<BadFile> {};

@@ -21,37 +21,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class ScratchDir {
+// A scratch directory that runs ringrun in itself.
+class PipelineDir : public testing::ScratchDir {
   public:
-    ScratchDir() {
-        path_ = fs::temp_directory_path() /
-                ("ringrun-pipeline-" + std::to_string(getpid()) + "-" + std::to_string(next_++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~ScratchDir() { fs::remove_all(path_); }
-    std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-    std::string write(const std::string& name, const std::string& text) const {
-        std::ofstream(path_ / name) << text;
-        return (path_ / name).string();
-    }
-    // Runs ringrun with args in this directory.
+    std::string operator/(const std::string& name) const { return path(name); }
     testing::ProgramResult ringrun(const std::string& args) const {
         return testing::run_program(
-            {"/bin/sh", "-c", "cd '" + path_.string() + "' && " + RINGRUN_BINARY + " " + args});
+            {"/bin/sh", "-c", "cd '" + path("") + "' && " + RINGRUN_BINARY + " " + args});
     }
-
-  private:
-    static inline int next_ = 0;
-    fs::path path_;
 };
 
-std::string read(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using testing::read_file;
 
 struct Recorded {
     std::string status;
@@ -60,7 +40,7 @@ struct Recorded {
 // The state file: id -> its last record.
 std::map<std::string, Recorded> state_of(const std::string& job_file) {
     std::map<std::string, Recorded> out;
-    for (const auto& line : testing::lines_of(read(job_file + ".state"))) {
+    for (const auto& line : testing::lines_of(read_file(job_file + ".state"))) {
         std::vector<std::string> f;
         std::stringstream s(line);
         for (std::string x; std::getline(s, x, '\t');) f.push_back(x);
@@ -73,7 +53,7 @@ std::map<std::string, Recorded> state_of(const std::string& job_file) {
 // The most intervals of kind open at once, from "kind NANOS start|end" lines.
 int max_concurrent(const std::string& log, const std::string& kind) {
     std::vector<std::pair<int64_t, int>> events;
-    for (const auto& line : testing::lines_of(read(log))) {
+    for (const auto& line : testing::lines_of(read_file(log))) {
         std::stringstream s(line);
         std::string k, what;
         int64_t at = 0;
@@ -87,10 +67,10 @@ int max_concurrent(const std::string& log, const std::string& kind) {
 }
 
 TEST(PipelineExamples, MatrixCompressesEverySampleAtEveryLevel) {
-    ScratchDir dir;
+    PipelineDir dir;
     auto r = dir.ringrun("run " + std::string(RINGRUN_SOURCE_DIR) + "/examples/matrix.toml");
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(testing::lines_of(read(dir / "sizes.txt")).size(), 6u);
+    EXPECT_EQ(testing::lines_of(read_file(dir / "sizes.txt")).size(), 6u);
     for (const char* file : {"numbers", "words"})
         for (const char* level : {"1", "6", "9"}) {
             auto same = testing::run_program({"/bin/sh", "-c",
@@ -99,16 +79,16 @@ TEST(PipelineExamples, MatrixCompressesEverySampleAtEveryLevel) {
             EXPECT_EQ(same.exit_code, 0) << file << " at level " << level;
         }
     // Its joblog is GNU parallel's format, one line per instance.
-    EXPECT_EQ(testing::lines_of(read(dir / "matrix.joblog")).size(), 1u + 2 + 6 + 1);
+    EXPECT_EQ(testing::lines_of(read_file(dir / "matrix.joblog")).size(), 1u + 2 + 6 + 1);
 }
 
 TEST(PipelineExamples, ChainsRunEachItemInOrderOnItsOwn) {
-    ScratchDir dir;
+    PipelineDir dir;
     const std::string file = std::string(RINGRUN_SOURCE_DIR) + "/examples/chains.toml";
-    const std::string copy = dir.write("chains.toml", read(file));
+    const std::string copy = dir.write("chains.toml", read_file(file));
     auto r = dir.ringrun("run chains.toml");
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(read(dir / "summary.txt"), "8\n");
+    EXPECT_EQ(read_file(dir / "summary.txt"), "8\n");
     auto state = state_of(copy);
     ASSERT_EQ(state.size(), 8u * 3 + 1);
     for (int item = 1; item <= 8; ++item) {
@@ -120,16 +100,16 @@ TEST(PipelineExamples, ChainsRunEachItemInOrderOnItsOwn) {
 }
 
 TEST(PipelineExamples, ResourcesAndLimitsAreNeverExceeded) {
-    ScratchDir dir;
+    PipelineDir dir;
     auto r = dir.ringrun("run " + std::string(RINGRUN_SOURCE_DIR) + "/examples/resources.toml");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(max_concurrent(dir / "intervals.log", "net"), 2);  // -j6, a pool of 2
     EXPECT_EQ(max_concurrent(dir / "intervals.log", "index"), 1);
-    EXPECT_EQ(read(dir / "index-a.txt"), "1\n2\n3\n4\n5\n6\n");
+    EXPECT_EQ(read_file(dir / "index-a.txt"), "1\n2\n3\n4\n5\n6\n");
 }
 
 TEST(PipelineRun, AFailureSkipsWhatNeedsItAndNothingElse) {
-    ScratchDir dir;
+    PipelineDir dir;
     const std::string file = dir.write("p.toml", R"(
 [job.a]
 cmd = "test {x} != 2 && touch a{x}"
@@ -159,7 +139,7 @@ cmd = "touch independent"
 }
 
 TEST(PipelineRun, HaltStopsThePipelineWithGnuParallelsStatus) {
-    ScratchDir dir;
+    PipelineDir dir;
     dir.write("p.toml", R"TOML(
 [job.a]
 cmd = "echo a{n}; exit $(( {n} == 2 ? 5 : 0 ))"
@@ -178,7 +158,7 @@ needs = ["a"]
 TEST(PipelineRun, JobsMayAskForTheOtherBackend) {
     // Commands started by a worker process have that worker as parent; commands started
     // by a worker thread have ringrun itself.
-    ScratchDir dir;
+    PipelineDir dir;
     dir.write("p.toml", R"(
 [run]
 jobs = 2
@@ -210,7 +190,7 @@ needs = ["proc"]
 }
 
 TEST(PipelineRun, ResumeAfterAKillFinishesTheRestAndAfterAnEditRerunsOnlyWhatChanged) {
-    ScratchDir dir;
+    PipelineDir dir;
     const std::string body = R"(
 [run]
 jobs = 3
@@ -242,13 +222,13 @@ needs = ["step"]
     dir.write("fast", "");
     auto resumed = dir.ringrun("run p.toml --resume");
     EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
-    EXPECT_EQ(read(dir / "total.txt"), "20\n");
+    EXPECT_EQ(read_file(dir / "total.txt"), "20\n");
     auto state = state_of(file);
     EXPECT_EQ(state.size(), 21u);
     for (const auto& [id, rec] : state) EXPECT_EQ(rec.status, "ok") << id;
     // Each of the first eleven ran once: they succeeded before the kill.
     std::map<std::string, int> times;
-    for (const auto& n : testing::lines_of(read(dir / "ran.txt"))) ++times[n];
+    for (const auto& n : testing::lines_of(read_file(dir / "ran.txt"))) ++times[n];
     for (int n = 1; n <= 11; ++n) EXPECT_EQ(times[std::to_string(n)], 1) << n;
 
     // An edit to `total` alone: --resume reruns total and nothing else.
@@ -258,12 +238,12 @@ needs = ["step"]
     fs::remove(dir / "ran.txt");
     auto again = dir.ringrun("run p.toml --resume");
     EXPECT_EQ(again.exit_code, 0) << again.err;
-    EXPECT_FALSE(fs::exists(dir / "ran.txt"));  // no step ran
-    EXPECT_EQ(read(dir / "total.txt"), "0\n");  // total ran (over the now-missing file)
+    EXPECT_FALSE(fs::exists(dir / "ran.txt"));       // no step ran
+    EXPECT_EQ(read_file(dir / "total.txt"), "0\n");  // total ran (over the now-missing file)
 }
 
 TEST(PipelineRun, TenThousandInstancesPlanAndRun) {
-    ScratchDir dir;
+    PipelineDir dir;
     dir.write("big.toml", R"(
 [job.work]
 task = "noop"
@@ -283,7 +263,7 @@ needs = ["work"]
 }
 
 TEST(JsonLines, EachLineIsAJobAndABadLineFailsAloneWithItsNumber) {
-    ScratchDir dir;
+    PipelineDir dir;
     const std::string input =
         "{\"cmd\": \"echo hello $NAME\", \"id\": \"a\", \"env\": {\"NAME\": \"world\"}}\n"
         "{\"cmd\": [\"printf\", \"<%s>\\n\", \"x y; rm -rf z\"], \"id\": \"b\"}\n"
@@ -307,11 +287,11 @@ TEST(JsonLines, EachLineIsAJobAndABadLineFailsAloneWithItsNumber) {
     EXPECT_NE(r.err.find("(stdin:6): unknown field \"bogus\""), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("timed out after 200 ms"), std::string::npos) << r.err;
     // Every line that holds a job is in the joblog, once.
-    EXPECT_EQ(testing::lines_of(read(dir / "log")).size(), 1u + 8);
+    EXPECT_EQ(testing::lines_of(read_file(dir / "log")).size(), 1u + 8);
 }
 
 TEST(JsonLines, RetriesPerLineAndTheIdAsTag) {
-    ScratchDir dir;
+    PipelineDir dir;
     const std::string count = dir / "count";
     testing::ProgramRun run;
     run.argv = {RINGRUN_BINARY, "--jsonl", "--tag"};
@@ -320,7 +300,7 @@ TEST(JsonLines, RetriesPerLineAndTheIdAsTag) {
     auto r = testing::run_program(run);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "flaky\tdone\n");
-    EXPECT_EQ(testing::lines_of(read(count)).size(), 3u);
+    EXPECT_EQ(testing::lines_of(read_file(count)).size(), 3u);
 }
 
 }  // namespace

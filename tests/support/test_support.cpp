@@ -230,4 +230,34 @@ std::vector<pid_t> processes_matching(const std::string& text) {
     return found;
 }
 
+ScratchDir::ScratchDir() {
+    static int next = 0;
+    dir_ = (std::filesystem::temp_directory_path() /
+            ("ringrun-test-" + std::to_string(getpid()) + "-" + std::to_string(next++)))
+               .string();
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+}
+
+ScratchDir::~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string ScratchDir::path(const std::string& name) const {
+    return name.empty() ? dir_ : dir_ + "/" + name;
+}
+
+std::string ScratchDir::write(const std::string& name, const std::string& content) const {
+    std::ofstream(path(name), std::ios::binary) << content;
+    return path(name);
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
 }  // namespace ringrun::testing

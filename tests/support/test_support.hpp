@@ -64,4 +64,23 @@ std::vector<pid_t> processes_matching(const std::string& text);
 // Lines of text, without the trailing empty one; sorted when asked.
 std::vector<std::string> lines_of(const std::string& text, bool sorted = false);
 
+// A fresh directory under the temp root, removed with everything in it on scope exit.
+class ScratchDir {
+  public:
+    ScratchDir();
+    ~ScratchDir();
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+    // The path of name in it ("" for the directory itself).
+    std::string path(const std::string& name) const;
+    // Writes content to name; returns its path.
+    std::string write(const std::string& name, const std::string& content) const;
+
+  private:
+    std::string dir_;
+};
+
+// A whole file ("" if it cannot be read).
+std::string read_file(const std::string& path);
+
 }  // namespace ringrun::testing
