@@ -65,26 +65,45 @@ bool read_available(Pipe& pipe, OutputCapture& sink) {
     }
 }
 
-// The environment for the child: the worker's, with the job's numbers (as GNU parallel
-// names them, and as ringrun does) and the job's additions overriding.
-std::vector<std::string> job_environment(const JobSpec& job, uint32_t worker_slot) {
-    std::vector<std::string> added;
+// The entries of the worker's environment that every job inherits: all but the numbers
+// each job sets itself. Computed once per worker thread: a worker's environment does not
+// change while it runs, and copying it for every job cost a string per entry per job.
+const std::vector<char*>& inherited_environment() {
+    thread_local const std::vector<char*> inherited = [] {
+        static constexpr std::string_view kSetPerJob[] = {
+            "RINGRUN_SEQ=", "PARALLEL_SEQ=", "RINGRUN_SLOT=", "PARALLEL_JOBSLOT="};
+        std::vector<char*> entries;
+        for (char** e = environ; *e; ++e) {
+            const std::string_view entry(*e);
+            bool per_job = false;
+            for (auto prefix : kSetPerJob) per_job |= entry.rfind(prefix, 0) == 0;
+            if (!per_job) entries.push_back(*e);
+        }
+        return entries;
+    }();
+    return inherited;
+}
+
+// The child's environment in envp: the inherited one, then the job's numbers (as GNU
+// parallel names them, and as ringrun does) and its own additions, which replace
+// inherited entries of the same name. added holds the new strings while envp is used.
+void job_environment(const JobSpec& job, uint32_t worker_slot, std::vector<std::string>& added,
+                     std::vector<char*>& envp) {
     const std::string seq = std::to_string(job.id), slot = std::to_string(worker_slot + 1);
-    added.push_back("RINGRUN_SEQ=" + seq);
-    added.push_back("PARALLEL_SEQ=" + seq);
-    added.push_back("RINGRUN_SLOT=" + slot);
-    added.push_back("PARALLEL_JOBSLOT=" + slot);
+    added = {"RINGRUN_SEQ=" + seq, "PARALLEL_SEQ=" + seq, "RINGRUN_SLOT=" + slot,
+             "PARALLEL_JOBSLOT=" + slot};
     for (const auto& [name, value] : job.env) added.push_back(name + "=" + value);
-    std::vector<std::string> env;
-    for (char** e = environ; *e; ++e) {
-        std::string_view entry(*e);
-        std::string_view name = entry.substr(0, entry.find('=') + 1);
+    envp.clear();
+    for (char* e : inherited_environment()) {
+        const std::string_view entry(e);
         bool overridden = false;
-        for (const auto& add : added) overridden |= add.compare(0, name.size(), name) == 0;
-        if (!overridden) env.emplace_back(entry);
+        for (const auto& var : job.env)
+            overridden |= entry.size() > var.first.size() && entry[var.first.size()] == '=' &&
+                          entry.compare(0, var.first.size(), var.first) == 0;
+        if (!overridden) envp.push_back(e);
     }
-    for (auto& a : added) env.push_back(std::move(a));
-    return env;
+    for (auto& a : added) envp.push_back(a.data());
+    envp.push_back(nullptr);
 }
 
 // Resolves a bare command name through PATH once per worker: posix_spawnp would try
@@ -200,10 +219,9 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    std::vector<std::string> env_storage = job_environment(job, worker_slot);
+    std::vector<std::string> env_added;
     std::vector<char*> envp;
-    for (auto& e : env_storage) envp.push_back(e.data());
-    envp.push_back(nullptr);
+    job_environment(job, worker_slot, env_added, envp);
     char** env = envp.data();
 
     const bool captured = limits.output_mode != OutputMode::ungrouped;
