@@ -26,11 +26,10 @@ class ProgressMeter {
     // The last line (ends the terminal line).
     void finish(uint64_t done, uint64_t failed, uint64_t total);
     std::chrono::milliseconds interval() const { return interval_; }
-    // The line as it would be drawn (for tests).
-    std::string line(uint64_t done, uint64_t failed, uint64_t running, uint64_t total,
-                     double elapsed_seconds) const;
 
   private:
+    std::string line(uint64_t done, uint64_t failed, uint64_t running, uint64_t total,
+                     double elapsed_seconds) const;
     Options options_;
     bool terminal_;
     std::chrono::milliseconds interval_;
