@@ -239,15 +239,8 @@ bool Supervisor::read_input() {
                 continue;
             }
             if (std::string why = command_.rejected(input_scratch_); !why.empty()) {
-                QueuedJob job{seq, 1, std::move(input_scratch_)};
+                fail_unrun(QueuedJob{seq, 1, std::move(input_scratch_)}, 2, why);
                 input_scratch_.clear();
-                JobResult result;
-                result.id = seq;
-                result.status = JobStatus::error;
-                result.exit_code = 2;
-                result.start_ns = result.end_ns = realtime_ns();
-                result.error_text = why;
-                finish_job(job, result);
                 continue;
             }
             QueuedJob job{seq, 1, std::move(input_scratch_)};
@@ -417,14 +410,19 @@ bool Supervisor::dispatch_by_copy(size_t slot, const JobSpec& job) {
 }
 
 void Supervisor::fail_first_pending(size_t slot, const std::string& why) {
-    QueuedJob failed = scheduler_.take_first_pending(slot);
+    fail_unrun(scheduler_.take_first_pending(slot), 126, why);
+}
+
+// A job that cannot run: reported as an error, with why, without reaching a worker.
+void Supervisor::fail_unrun(QueuedJob job, int exit_code, const std::string& why) {
     JobResult result;
-    result.id = failed.seq;
-    result.attempt = failed.attempt;
+    result.id = job.seq;
+    result.attempt = job.attempt;
     result.status = JobStatus::error;
-    result.exit_code = 126;
+    result.exit_code = exit_code;
+    result.start_ns = result.end_ns = realtime_ns();
     result.error_text = why;
-    finish_job(failed, result);
+    finish_job(job, result);
 }
 
 bool Supervisor::gather() {

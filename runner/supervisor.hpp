@@ -81,6 +81,7 @@ class Supervisor {
     bool dispatch_to(size_t slot, size_t max_jobs);
     bool dispatch_by_copy(size_t slot, const JobSpec& job);
     void fail_first_pending(size_t slot, const std::string& why);
+    void fail_unrun(QueuedJob job, int exit_code, const std::string& why);
     bool gather();
     bool gather_slot(size_t slot);
     void release_results(size_t slot);
