@@ -29,6 +29,12 @@ class InputSource {
     // jobs depend on each other (pipelines) release or skip what waits for it.
     virtual void job_finished(const std::vector<std::string>& /*inputs*/,
                               const JobResult& /*result*/) {}
+    // Whether the source's owner asked to cancel every job read but not yet handed to a
+    // worker (the library's Pool::cancel_pending); asking again needs a new request.
+    virtual bool take_cancel_request() { return false; }
+    // Cheap and exact enough for spinning: whether next() would give a job now. Sources
+    // that are only read after fd() polls readable need not say.
+    virtual bool available() const { return false; }
 };
 
 // One ::: or :::: list, whole. linked: pairs element by element with the list before

@@ -17,21 +17,42 @@
 
 namespace ringrun {
 
-class JobReporter {
+// Where the supervisor hands each job that has its final outcome: the command line's
+// JobReporter, or the library's Pool (which completes the job's future).
+class JobSink {
+  public:
+    virtual ~JobSink() = default;
+    // Returns false when the sink can take no more (stdout closed): the run stops.
+    virtual bool job_finished(uint64_t seq, const std::vector<std::string>& inputs,
+                              JobResult& result) = 0;
+    // A job that will not run (--resume skipped it, or it was cancelled before it started).
+    virtual bool job_skipped(uint64_t seq) = 0;
+    // The run is over.
+    virtual bool finish() = 0;
+    // Whether finished output waits to be written beyond these limits (--keep-order):
+    // no new job starts until it has drained.
+    virtual bool backlogged(size_t /*max_bytes*/, size_t /*max_jobs*/) const { return false; }
+    virtual std::string command_line(uint64_t seq, uint32_t slot,
+                                     const std::vector<std::string>& inputs) const = 0;
+};
+
+class JobReporter : public JobSink {
   public:
     JobReporter(const JobBuilder& command, OutputPrinter& printer,
                 std::unique_ptr<JoblogWriter> joblog = nullptr,
                 std::unique_ptr<ResultsWriter> results = nullptr);
 
     // Returns false when stdout can no longer be written.
-    bool job_finished(uint64_t seq, const std::vector<std::string>& inputs, JobResult& result);
-    // A job this run will not run (--resume skipped it).
-    bool job_skipped(uint64_t seq) { return printer_.job_skipped(seq); }
+    bool job_finished(uint64_t seq, const std::vector<std::string>& inputs,
+                      JobResult& result) override;
+    bool job_skipped(uint64_t seq) override { return printer_.job_skipped(seq); }
     // The run is over: print what --keep-order still holds.
-    bool finish() { return printer_.flush_all(); }
-    const OutputPrinter& printer() const { return printer_; }
+    bool finish() override { return printer_.flush_all(); }
+    bool backlogged(size_t max_bytes, size_t max_jobs) const override {
+        return printer_.held_bytes() > max_bytes || printer_.held_jobs() > max_jobs;
+    }
     std::string command_line(uint64_t seq, uint32_t slot,
-                             const std::vector<std::string>& inputs) const {
+                             const std::vector<std::string>& inputs) const override {
         return command_.command_line(seq, slot, inputs);
     }
 

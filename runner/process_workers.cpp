@@ -25,10 +25,10 @@ class ProcessWorkers : public WorkerBackend {
   public:
     // slot_offset: where this backend's slots start in status (and in slot numbering).
     ProcessWorkers(size_t slots, int doorbell_fd, ipc::SlotStatusTable& status,
-                   const CommandLimits& command_settings, size_t slot_offset = 0)
+                   const WorkerSettings& settings, size_t slot_offset = 0)
         : slot_offset_(slot_offset),
           status_(status),
-          command_settings_(command_settings),
+          settings_(settings),
           segment_(ipc::SharedSegment::create_for_run(ipc::RingSet::footprint(slots, {}))),
           rings_(segment_.base(), slots, {}, doorbell_fd),
           spill_(run_dir_.path()),
@@ -118,14 +118,15 @@ class ProcessWorkers : public WorkerBackend {
     }
 
     void configure(WorkerContext& context) {
-        context.command_limits = command_settings_;
+        context.command_limits = settings_.commands;
+        context.before_first_task = settings_.before_first_task;
         context.command_limits.output_directory = run_dir_.path();
         context.command_limits.output_lock = &status_.output_lock();
     }
 
     size_t slot_offset_;
     ipc::SlotStatusTable& status_;
-    CommandLimits command_settings_;
+    WorkerSettings settings_;
     ipc::RunDirectory run_dir_;
     ipc::SharedSegment segment_;
     ipc::RingSet rings_;
@@ -137,19 +138,19 @@ class ProcessWorkers : public WorkerBackend {
 
 std::unique_ptr<WorkerBackend> make_thread_workers(size_t slots, int doorbell_fd,
                                                    ipc::SlotStatusTable& status,
-                                                   const CommandLimits& command_settings,
+                                                   const WorkerSettings& settings,
                                                    size_t slot_offset = 0);
 
 // Process slots first, then thread slots, each delegated to its own backend.
 class MixedWorkers : public WorkerBackend {
   public:
     MixedWorkers(size_t process_slots, size_t thread_slots, int doorbell_fd,
-                 ipc::SlotStatusTable& status, const CommandLimits& command_settings)
+                 ipc::SlotStatusTable& status, const WorkerSettings& settings)
         : split_(process_slots),
-          processes_(std::make_unique<ProcessWorkers>(process_slots, doorbell_fd, status,
-                                                      command_settings)),
-          threads_(make_thread_workers(thread_slots, doorbell_fd, status, command_settings,
-                                       process_slots)) {}
+          processes_(
+              std::make_unique<ProcessWorkers>(process_slots, doorbell_fd, status, settings)),
+          threads_(
+              make_thread_workers(thread_slots, doorbell_fd, status, settings, process_slots)) {}
 
     size_t slots() const override { return split_ + threads_->slots(); }
     ipc::Ring& job_ring(size_t slot) override { return part(slot).job_ring(local(slot)); }
@@ -177,17 +178,17 @@ class MixedWorkers : public WorkerBackend {
 
 std::unique_ptr<WorkerBackend> make_worker_backend(Backend backend, size_t slots, int doorbell_fd,
                                                    ipc::SlotStatusTable& status,
-                                                   const CommandLimits& command_settings) {
+                                                   const WorkerSettings& settings) {
     if (backend == Backend::threads)
-        return make_thread_workers(slots, doorbell_fd, status, command_settings);
-    return std::make_unique<ProcessWorkers>(slots, doorbell_fd, status, command_settings);
+        return make_thread_workers(slots, doorbell_fd, status, settings);
+    return std::make_unique<ProcessWorkers>(slots, doorbell_fd, status, settings);
 }
 
 std::unique_ptr<WorkerBackend> make_mixed_workers(size_t process_slots, size_t thread_slots,
                                                   int doorbell_fd, ipc::SlotStatusTable& status,
-                                                  const CommandLimits& command_settings) {
+                                                  const WorkerSettings& settings) {
     return std::make_unique<MixedWorkers>(process_slots, thread_slots, doorbell_fd, status,
-                                          command_settings);
+                                          settings);
 }
 
 }  // namespace ringrun

@@ -60,6 +60,18 @@ bool Scheduler::release_due(Clock::time_point now) {
     return any;
 }
 
+std::vector<QueuedJob> Scheduler::take_pending() {
+    std::vector<QueuedJob> jobs;
+    jobs.reserve(pending_count() + delayed_.size());
+    for (auto& lane : pending_)
+        for (QueuedJob& job : lane) jobs.push_back(std::move(job));
+    for (auto& [due, job] : delayed_) jobs.push_back(std::move(job));
+    drop_pending();
+    std::sort(jobs.begin(), jobs.end(),
+              [](const QueuedJob& a, const QueuedJob& b) { return a.seq < b.seq; });
+    return jobs;
+}
+
 std::deque<QueuedJob> Scheduler::take_in_flight(size_t slot) {
     std::deque<QueuedJob> jobs;
     jobs.swap(in_flight_[slot]);

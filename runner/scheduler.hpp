@@ -52,6 +52,8 @@ class Scheduler {
     bool has_pending_for(size_t slot) const { return !pending_[lane(slot)].empty(); }
     size_t pending_count_for(size_t slot) const { return pending_[lane(slot)].size(); }
     const QueuedJob& pending_for(size_t slot, size_t i) const { return pending_[lane(slot)][i]; }
+    // Removes and returns every job waiting (pending or delayed), oldest first.
+    std::vector<QueuedJob> take_pending();
     void drop_pending() {
         pending_[0].clear();
         pending_[1].clear();

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,7 +25,8 @@
 namespace ringrun {
 namespace {
 
-enum EventTag : uint64_t { kDoorbell = 1, kSignals = 2, kInput = 3 };
+// Worker exits (embedded) are tagged kWorkerExit + slot.
+enum EventTag : uint64_t { kDoorbell = 1, kSignals = 2, kInput = 3, kWorkerExit = 16 };
 constexpr auto kSpinBeforeSleep = std::chrono::microseconds(20);
 // Jobs longer than this on average: the supervisor sleeps at once instead of spinning,
 // since a result is not coming within the spin, and the spin's CPU is taken from the
@@ -64,9 +66,15 @@ uint64_t available_memory() {
 }  // namespace
 
 // The kernel-facing side of the loop: signal mask, signalfd, epoll and the doorbell.
+// Embedded, it touches no signal: worker exits come through a pidfd per worker.
 class Supervisor::Events {
   public:
-    Events() {
+    explicit Events(bool embedded, size_t slots) : exit_fds_(slots, -1) {
+        epoll_fd_ = sys::checked("epoll_create1", "supervisor",
+                                 [] { return epoll_create1(EPOLL_CLOEXEC); });
+        add(doorbell_.fd(), kDoorbell, EPOLLIN);
+        if (embedded) return;
+        signals_taken_ = true;
         sigset_t set;
         sigemptyset(&set);
         for (int sig : {SIGCHLD, SIGINT, SIGTERM}) sigaddset(&set, sig);
@@ -74,16 +82,32 @@ class Supervisor::Events {
         old_pipe_ = signal(SIGPIPE, SIG_IGN);
         signal_fd_ = sys::checked("signalfd", "SIGCHLD SIGINT SIGTERM",
                                   [&] { return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC); });
-        epoll_fd_ = sys::checked("epoll_create1", "supervisor",
-                                 [] { return epoll_create1(EPOLL_CLOEXEC); });
-        add(doorbell_.fd(), kDoorbell, EPOLLIN);
         add(signal_fd_, kSignals, EPOLLIN);
     }
     ~Events() {
+        for (int fd : exit_fds_)
+            if (fd >= 0) ::close(fd);
         ::close(epoll_fd_);
+        if (!signals_taken_) return;
         ::close(signal_fd_);
         signal(SIGPIPE, old_pipe_);
         sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+    }
+
+    // Embedded: wakes the loop when slot's worker process pid exits (replacing the watch
+    // on its predecessor).
+    void watch_exit(size_t slot, pid_t pid) {
+        if (signals_taken_ || pid <= 0) return;
+        if (exit_fds_[slot] >= 0) ::close(exit_fds_[slot]);
+        exit_fds_[slot] = sys::checked("pidfd_open", std::to_string(pid).c_str(), [&] {
+            return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+        });
+        add(exit_fds_[slot], static_cast<EventTag>(kWorkerExit + slot), EPOLLIN);
+    }
+    void unwatch_exit(size_t slot) {
+        if (exit_fds_[slot] < 0) return;
+        ::close(exit_fds_[slot]);  // leaves the epoll set with it
+        exit_fds_[slot] = -1;
     }
 
     void add(int fd, EventTag tag, uint32_t events) {
@@ -126,24 +150,20 @@ class Supervisor::Events {
     void (*old_pipe_)(int);
     int signal_fd_ = -1;
     int epoll_fd_ = -1;
+    bool signals_taken_ = false;
     bool input_registered_ = false;
+    std::vector<int> exit_fds_;  // embedded: a pidfd per worker process
 };
 
 Supervisor::Supervisor(SupervisorOptions options, const JobBuilder& command, InputSource& input,
-                       JobReporter& report)
+                       JobSink& report)
     : options_(std::move(options)),
       command_(command),
       input_(input),
       report_(report),
-      events_(std::make_unique<Events>()),
-      status_(options.slots()),
-      reaper_(status_),
-      workers_(
-          options_.thread_slots > 0
-              ? make_mixed_workers(options_.workers, options_.thread_slots,
-                                   events_->doorbell().fd(), status_, options_.command_settings)
-              : make_worker_backend(options_.backend, options_.workers, events_->doorbell().fd(),
-                                    status_, options_.command_settings)),
+      events_(std::make_unique<Events>(options_.embedded, options_.slots())),
+      status_(options_.slots()),
+      workers_(nullptr),
       scheduler_(options_.slots(), options_.thread_slots > 0 ? options_.workers : SIZE_MAX),
       faulted_(options_.slots(), false),
       lives_(options_.slots()),
@@ -151,6 +171,14 @@ Supervisor::Supervisor(SupervisorOptions options, const JobBuilder& command, Inp
       job_batch_(kDispatchBatch),
       record_sizes_(kDispatchBatch),
       write_slots_(kDispatchBatch) {
+    if (!options_.embedded) reaper_.emplace(status_);  // before the workers: see reaper_
+    const WorkerSettings settings{options_.command_settings, options_.before_first_task};
+    const int doorbell = events_->doorbell().fd();
+    workers_ =
+        options_.thread_slots > 0
+            ? make_mixed_workers(options_.workers, options_.thread_slots, doorbell, status_,
+                                 settings)
+            : make_worker_backend(options_.backend, options_.workers, doorbell, status_, settings);
     // Gated starts: a job is handed over only when its worker is free, so that the gate
     // decides when it starts.
     // --halt too: a job must not start before the result that halts the run is seen.
@@ -166,8 +194,7 @@ Supervisor::~Supervisor() = default;
 
 int Supervisor::run() {
     for (size_t slot = 0; slot < workers_->slots(); ++slot) {
-        workers_->start(slot);
-        lives_[slot].up = true;
+        start_worker(slot);
         lives_[slot].started = Clock::now();
     }
     // The spin watches cheaply for anything reserved; if what it saw gave no progress
@@ -191,7 +218,7 @@ int Supervisor::run() {
             bool ready = false;
             while (!ready && Clock::now() < until) {
                 for (int i = 0; i < 32 && !ready; ++i) {
-                    ready = results_reserved();
+                    ready = results_reserved() || input_.available();
                     ipc::cpu_relax();
                 }
             }
@@ -225,6 +252,7 @@ bool Supervisor::finished() const {
 
 bool Supervisor::read_input() {
     bool progress = false;
+    if (input_.take_cancel_request()) cancel_pending(0, "");
     while (!stopping_ && scheduler_.pending_count() < options_.input_window) {
         if (input_scratch_.empty()) input_scratch_ = scheduler_.reusable_inputs();
         if (input_.next(input_scratch_)) {
@@ -268,10 +296,7 @@ bool Supervisor::read_input() {
 // Whether a new job may start now: --keep-order's output backlog, --delay, --memfree
 // and --load.
 bool Supervisor::may_start_jobs() {
-    const OutputPrinter& printer = report_.printer();
-    if (printer.held_bytes() > options_.max_held_output_bytes ||
-        printer.held_jobs() > options_.max_held_jobs)
-        return false;
+    if (report_.backlogged(options_.max_held_output_bytes, options_.max_held_jobs)) return false;
     const auto now = Clock::now();
     if (options_.start_delay.count() > 0 && now - last_start_ < options_.start_delay) return false;
     if (options_.memfree_bytes > 0 || options_.max_load > 0) {
@@ -639,21 +664,9 @@ void Supervisor::retire_lost_job(QueuedJob job, size_t slot, int wait_status) {
 void Supervisor::schedule_restart(size_t slot) {
     const auto now = Clock::now();
     recent_restarts_.push_back(now);
-    while (!recent_restarts_.empty() && recent_restarts_.front() < now - options_.restart_window)
-        recent_restarts_.pop_front();
-    if (options_.max_restarts != 0 && recent_restarts_.size() > options_.max_restarts) {
-        char line[256];
-        std::snprintf(line, sizeof line,
-                      "ringrun: %zu worker restarts within %.0f s (--max-restarts %zu "
-                      "--restart-window %.0f); stopping: no new jobs start, running ones finish\n",
-                      recent_restarts_.size(), options_.restart_window.count() / 1000.0,
-                      options_.max_restarts, options_.restart_window.count() / 1000.0);
-        (void)!::write(2, line, std::strlen(line));
-        restart_limit_hit_ = true;
-        begin_stop();
-        return;
-    }
     SlotLife& life = lives_[slot];
+    life.died_ns = realtime_ns();
+    if (!restarts_allowed(now)) return;
     const bool quick = life.jobs_done == 0 && now - life.started < std::chrono::seconds(1);
     life.quick_deaths = quick ? life.quick_deaths + 1 : 0;
     const auto delay =
@@ -663,8 +676,55 @@ void Supervisor::schedule_restart(size_t slot) {
                   std::chrono::milliseconds(1000),
                   std::chrono::milliseconds(10 << std::min<uint32_t>(life.quick_deaths - 2, 7)));
     life.restart_due = now + delay;
-    life.died_ns = realtime_ns();
     start_due_workers();
+}
+
+// Whether the restarts within the window are still within --max-restarts. When they are
+// not, a command-line run stops; an embedded one fails what waits and starts the
+// replacements when the oldest restart has left the window.
+bool Supervisor::restarts_allowed(Clock::time_point now) {
+    while (!recent_restarts_.empty() && recent_restarts_.front() < now - options_.restart_window)
+        recent_restarts_.pop_front();
+    if (options_.max_restarts != 0 && recent_restarts_.size() > options_.max_restarts) {
+        if (options_.embedded) {
+            const auto due = recent_restarts_.front() + options_.restart_window;
+            for (SlotLife& life : lives_)
+                if (!life.up) life.restart_due = std::max(life.restart_due, due);
+            if (!restart_limit_hit_) {
+                char line[200];
+                std::snprintf(line, sizeof line,
+                              "ringrun: %zu worker restarts within %.0f s; waiting tasks fail, "
+                              "and workers are replaced again in %.1f s\n",
+                              recent_restarts_.size(), options_.restart_window.count() / 1000.0,
+                              std::chrono::duration<double>(due - now).count());
+                (void)!::write(2, line, std::strlen(line));
+            }
+            restart_limit_hit_ = true;
+            cancel_pending(kExitRestartLimit,
+                           "not run: workers died faster than the restart "
+                           "limit allows");
+            return false;
+        }
+        char line[256];
+        std::snprintf(line, sizeof line,
+                      "ringrun: %zu worker restarts within %.0f s (--max-restarts %zu "
+                      "--restart-window %.0f); stopping: no new jobs start, running ones finish\n",
+                      recent_restarts_.size(), options_.restart_window.count() / 1000.0,
+                      options_.max_restarts, options_.restart_window.count() / 1000.0);
+        (void)!::write(2, line, std::strlen(line));
+        restart_limit_hit_ = true;
+        begin_stop();
+        return false;
+    }
+    if (options_.embedded && restart_limit_hit_ && !recent_restarts_.empty())
+        restart_limit_hit_ = false;  // back within the limit
+    return true;
+}
+
+void Supervisor::start_worker(size_t slot) {
+    workers_->start(slot);
+    events_->watch_exit(slot, workers_->pid(slot));
+    lives_[slot].up = true;
 }
 
 void Supervisor::start_due_workers() {
@@ -673,11 +733,24 @@ void Supervisor::start_due_workers() {
     for (size_t slot = 0; slot < lives_.size(); ++slot) {
         SlotLife& life = lives_[slot];
         if (life.up || life.died_ns == 0 || now < life.restart_due) continue;
-        workers_->start(slot);
+        start_worker(slot);
         ++stats_.restarts;
-        life.up = true;
+        restarts_.fetch_add(1, std::memory_order_relaxed);
         life.started = now;
         life.jobs_done = 0;
+    }
+}
+
+// Every job not yet handed to a worker: cancelled (exit_code 0: reported skipped), or
+// failed with exit_code and why.
+void Supervisor::cancel_pending(int exit_code, const std::string& why) {
+    for (QueuedJob& job : scheduler_.take_pending()) {
+        if (exit_code != 0) {
+            fail_unrun(std::move(job), exit_code, why);
+        } else if (!report_.job_skipped(job.seq)) {
+            output_closed_ = true;
+            begin_stop();
+        }
     }
 }
 
@@ -798,6 +871,10 @@ void Supervisor::wait_for_events() {
                 break;
             case kSignals:
                 while (int sig = events_->next_signal()) handle_signal(sig);
+                break;
+            default:  // kWorkerExit + slot (embedded)
+                events_->unwatch_exit(events[i].data.u64 - kWorkerExit);
+                for (const auto& exit : workers_->reap()) handle_worker_exit(exit);
                 break;
         }
     }

@@ -4,9 +4,11 @@
 // It must never block anywhere but in epoll_wait, and never lose a finished job's result.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <unordered_set>
@@ -55,6 +57,14 @@ struct SupervisorOptions {
     // --keep-order: stop dispatching while this much finished output waits to be printed.
     size_t max_held_output_bytes = 256u << 20;
     size_t max_held_jobs = 65536;
+    // Runs in each worker before its first in-process task (the library's start hook).
+    std::function<void()> before_first_task;
+    // Inside another program (the library's Pool), on a thread of its own: the supervisor
+    // leaves the process's signals alone (worker exits come through pidfds, interrupts
+    // are the program's business), forks no orphan reaper (tasks run no commands of
+    // ringrun's), and a broken restart limit fails the jobs waiting instead of ending
+    // the run, which goes on once the restart window has room again.
+    bool embedded = false;
 };
 
 // Exit codes (documented in docs/exit-codes.md and --help).
@@ -66,15 +76,18 @@ inline constexpr int kExitRestartLimit = 102;  // workers died faster than --max
 class Supervisor {
   public:
     Supervisor(SupervisorOptions options, const JobBuilder& command, InputSource& input,
-               JobReporter& report);
+               JobSink& report);
     ~Supervisor();
     Supervisor(const Supervisor&) = delete;
     Supervisor& operator=(const Supervisor&) = delete;
 
     // Runs every job; returns the process exit code.
     int run();
+    // Workers replaced so far (any thread may ask).
+    uint64_t restarts() const { return restarts_.load(std::memory_order_relaxed); }
 
   private:
+    using Clock = std::chrono::steady_clock;
     class Events;
     bool read_input();
     bool dispatch();
@@ -89,7 +102,10 @@ class Supervisor {
     void handle_worker_exit(const struct WorkerExit& exit);
     void retire_lost_job(QueuedJob job, size_t slot, int wait_status);
     void schedule_restart(size_t slot);
+    void start_worker(size_t slot);
     void start_due_workers();
+    bool restarts_allowed(Clock::time_point now);
+    void cancel_pending(int exit_code, const std::string& why);
     void check_task_timeouts();
     int wait_timeout_ms() const;
     void finish_job(const QueuedJob& job, JobResult& result);
@@ -108,15 +124,15 @@ class Supervisor {
     SupervisorOptions options_;
     const JobBuilder& command_;
     InputSource& input_;
-    JobReporter& report_;
+    JobSink& report_;
     std::unique_ptr<Events> events_;
     ipc::SlotStatusTable status_;
-    OrphanReaper reaper_;  // forked before the workers, so it holds none of their fds
+    // Forked before the workers, so it holds none of their fds; none when embedded.
+    std::optional<OrphanReaper> reaper_;
     std::unique_ptr<WorkerBackend> workers_;
     Scheduler scheduler_;
     std::vector<bool> faulted_;  // slots whose worker broke the protocol and is being killed
-    using Clock = std::chrono::steady_clock;
-    struct SlotLife {  // one slot's worker, across its replacements
+    struct SlotLife {            // one slot's worker, across its replacements
         bool up = false;
         Clock::time_point started;
         Clock::time_point restart_due;  // when down: when to fork its replacement
@@ -128,6 +144,7 @@ class Supervisor {
     std::vector<SlotLife> lives_;
     std::deque<Clock::time_point> recent_restarts_;
     bool restart_limit_hit_ = false;
+    std::atomic<uint64_t> restarts_{0};
     RunStatistics stats_;
     struct HeldResults {  // result records read but not yet released, per slot
         std::optional<ipc::ReadSlot> last;

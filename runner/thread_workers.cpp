@@ -21,10 +21,10 @@ class ThreadWorkers : public WorkerBackend {
   public:
     // slot_offset: where this backend's slots start in status (and in slot numbering).
     ThreadWorkers(size_t slots, int doorbell_fd, ipc::SlotStatusTable& status,
-                  const CommandLimits& command_settings, size_t slot_offset)
+                  const WorkerSettings& settings, size_t slot_offset)
         : slot_offset_(slot_offset),
           status_(status),
-          command_settings_(command_settings),
+          settings_(settings),
           memory_(allocate(ipc::RingSet::footprint(slots, {}))),
           rings_(memory_.get(), slots, {}, doorbell_fd),
           spill_(run_dir_.path()),
@@ -66,14 +66,15 @@ class ThreadWorkers : public WorkerBackend {
     }
 
     void configure(WorkerContext& context) {
-        context.command_limits = command_settings_;
+        context.command_limits = settings_.commands;
+        context.before_first_task = settings_.before_first_task;
         context.command_limits.output_directory = run_dir_.path();
         context.command_limits.output_lock = &status_.output_lock();
     }
 
     size_t slot_offset_;
     ipc::SlotStatusTable& status_;
-    CommandLimits command_settings_;
+    WorkerSettings settings_;
     ipc::RunDirectory run_dir_;
     std::unique_ptr<void, FreeDeleter> memory_;
     ipc::RingSet rings_;
@@ -85,10 +86,9 @@ class ThreadWorkers : public WorkerBackend {
 
 std::unique_ptr<WorkerBackend> make_thread_workers(size_t slots, int doorbell_fd,
                                                    ipc::SlotStatusTable& status,
-                                                   const CommandLimits& command_settings,
+                                                   const WorkerSettings& settings,
                                                    size_t slot_offset) {
-    return std::make_unique<ThreadWorkers>(slots, doorbell_fd, status, command_settings,
-                                           slot_offset);
+    return std::make_unique<ThreadWorkers>(slots, doorbell_fd, status, settings, slot_offset);
 }
 
 }  // namespace ringrun

@@ -7,12 +7,14 @@
 
 #include <chrono>
 #include <memory>
+#include <ringrun/backend.hpp>
 #include <vector>
 
 #include "ipc/message_record.hpp"
 #include "ipc/ring.hpp"
 #include "ipc/slot_status.hpp"
 #include "worker/command_executor.hpp"
+#include "worker/worker_loop.hpp"
 
 namespace ringrun {
 
@@ -21,8 +23,6 @@ struct WorkerExit {
     pid_t pid;
     int wait_status;  // as from waitpid
 };
-
-enum class Backend { processes, threads };
 
 class WorkerBackend {
   public:
@@ -44,15 +44,15 @@ class WorkerBackend {
 };
 
 // doorbell_fd: the eventfd every result ring rings; status: where each slot's worker
-// publishes its job and command group (outlives the backend); command_settings: how
-// workers run commands (termseq, output mode); the backend adds its run directory.
+// publishes its job and command group (outlives the backend); settings: how workers run
+// commands (termseq, output mode; the backend adds its run directory) and their start hook.
 std::unique_ptr<WorkerBackend> make_worker_backend(Backend backend, size_t slots, int doorbell_fd,
                                                    ipc::SlotStatusTable& status,
-                                                   const CommandLimits& command_settings);
+                                                   const WorkerSettings& settings);
 // Both at once (a pipeline whose jobs ask for both): process slots first, then thread
 // slots; status has process_slots + thread_slots entries.
 std::unique_ptr<WorkerBackend> make_mixed_workers(size_t process_slots, size_t thread_slots,
                                                   int doorbell_fd, ipc::SlotStatusTable& status,
-                                                  const CommandLimits& command_settings);
+                                                  const WorkerSettings& settings);
 
 }  // namespace ringrun

@@ -17,6 +17,11 @@ TaskFunction TaskRegistry::find(std::string_view name) const {
     return it == tasks_.end() ? nullptr : it->second;
 }
 
+bool register_task(std::string_view name, TaskFunction function) {
+    task_registry().add(std::string(name), function);
+    return true;
+}
+
 TaskRegistry& task_registry() {
     static TaskRegistry registry = [] {
         TaskRegistry r;

@@ -3,19 +3,12 @@
 // before any worker starts; lookups never lock or allocate.
 #pragma once
 
+#include <ringrun/task.hpp>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 namespace ringrun {
-
-struct TaskOutcome {
-    bool ok = true;
-    std::string output;  // becomes the result's stdout
-    std::string error;   // becomes the result's stderr when !ok
-};
-
-using TaskFunction = TaskOutcome (*)(std::string_view payload);
 
 class TaskRegistry {
   public:

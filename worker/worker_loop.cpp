@@ -14,7 +14,9 @@ namespace {
 
 constexpr auto kIdleWait = std::chrono::seconds(1);
 
-JobResult run_task(const JobSpec& job, const WorkerContext& context) {
+// Calls the task; an exception it throws (or the start hook throws) fails it with the
+// exception's message, as a task's own failure.
+JobResult run_task(const JobSpec& job, WorkerContext& context) {
     JobResult r;
     r.id = job.id;
     r.attempt = job.attempt;
@@ -25,14 +27,28 @@ JobResult run_task(const JobSpec& job, const WorkerContext& context) {
         r.status = JobStatus::error;
         r.exit_code = 127;
         r.error_text = "unknown task '" + job.task_name + "'";
-    } else {
-        TaskOutcome outcome = task(job.payload);
-        r.out = std::move(outcome.output);
-        if (!outcome.ok) {
-            r.status = JobStatus::failed;
-            r.exit_code = 1;
-            r.err = std::move(outcome.error);
+        r.end_ns = r.start_ns;
+        return r;
+    }
+    TaskOutcome outcome;
+    const char* stage = "the worker's start hook";
+    try {
+        if (context.before_first_task) {
+            context.before_first_task();
+            context.before_first_task = nullptr;
         }
+        stage = "the task";
+        outcome = task(job.payload);
+    } catch (const std::exception& e) {
+        outcome = {false, {}, std::string(stage) + " threw: " + e.what()};
+    } catch (...) {
+        outcome = {false, {}, std::string(stage) + " threw a non-standard exception"};
+    }
+    r.out = std::move(outcome.output);
+    if (!outcome.ok) {
+        r.status = JobStatus::failed;
+        r.exit_code = 1;
+        r.err = std::move(outcome.error);
     }
     r.end_ns = realtime_ns();
     return r;
@@ -117,7 +133,7 @@ WorkerContext::WorkerContext(size_t slot_index, ipc::Ring jobs, ipc::Ring result
       spill(spill_directory),
       tasks(&task_registry()) {}
 
-JobResult execute_job(const JobSpec& job, const WorkerContext& context) {
+JobResult execute_job(const JobSpec& job, WorkerContext& context) {
     if (job.kind == JobSpec::Kind::task) return run_task(job, context);
     return run_command(job, context.slot, context.command_limits);
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "ipc/message_record.hpp"
 #include "ipc/ring.hpp"
@@ -14,6 +15,15 @@
 #include "worker/task_registry.hpp"
 
 namespace ringrun {
+
+// What every worker of a run is configured with, whichever backend runs it.
+struct WorkerSettings {
+    CommandLimits commands;
+    // Runs in the worker before its first in-process task (once per worker: per process,
+    // or per thread), for expensive set-up that tasks share. If it throws, that task fails
+    // with its message and the next task tries it again.
+    std::function<void()> before_first_task;
+};
 
 struct WorkerContext {
     WorkerContext() = default;
@@ -34,6 +44,7 @@ struct WorkerContext {
     ipc::SpillDirectory spill{""};
     const TaskRegistry* tasks = nullptr;
     CommandLimits command_limits;
+    std::function<void()> before_first_task;  // cleared once it has succeeded
     // Where this slot publishes the job it runs and its command's process group (may be
     // null in unit tests).
     ipc::SlotStatus* status = nullptr;
@@ -49,6 +60,6 @@ struct WorkerContext {
 void run_worker_loop(WorkerContext& context);
 
 // Runs one decoded job (a command or a task) and returns its result.
-JobResult execute_job(const JobSpec& job, const WorkerContext& context);
+JobResult execute_job(const JobSpec& job, WorkerContext& context);
 
 }  // namespace ringrun

@@ -1,0 +1,237 @@
+// ringrun::Pool: the library's face of the supervisor. The supervisor runs embedded on
+// the pool's own thread (no signals taken, worker exits through pidfds), reading the
+// PoolQueue as its input and completing each task's waiter as its sink. Must never
+// leave a future unresolved: when the supervisor's run ends, every waiter has its
+// result, or fails.
+#include <algorithm>
+#include <ringrun/pool.hpp>
+#include <thread>
+
+#include "runner/pool_queue.hpp"
+#include "runner/supervisor.hpp"
+
+namespace ringrun {
+namespace {
+
+// A pool job's inputs are its task's name and its payload.
+class PoolJobs : public JobBuilder {
+  public:
+    void fill_job(uint64_t seq, uint32_t, const std::vector<std::string>& inputs,
+                  JobSpec& job) const override {
+        job.id = seq;
+        job.kind = JobSpec::Kind::task;
+        job.task_name = inputs[0];
+        job.payload = inputs[1];
+        job.timeout_ms = 0;  // the supervisor applies the pool's
+    }
+    std::string command_line(uint64_t, uint32_t,
+                             const std::vector<std::string>& inputs) const override {
+        constexpr size_t kShown = 60;
+        std::string line = inputs[0] + "(" + inputs[1].substr(0, kShown);
+        return line + (inputs[1].size() > kShown ? "...)" : ")");
+    }
+    bool is_task() const override { return true; }
+};
+
+TaskResult task_result_of(JobResult& r) {
+    TaskResult out;
+    out.attempts = r.attempt;
+    switch (r.status) {
+        case JobStatus::ok:
+            out.value = std::move(r.out);
+            return out;
+        case JobStatus::timeout:
+            out.status = TaskStatus::timeout;
+            break;
+        case JobStatus::lost:
+            out.status = TaskStatus::lost;
+            break;
+        case JobStatus::cancelled:
+            out.status = TaskStatus::cancelled;
+            break;
+        default:
+            out.status = TaskStatus::failed;
+            break;
+    }
+    out.error = !r.err.empty() ? std::move(r.err) : std::move(r.error_text);
+    if (out.error.empty()) out.error = std::string("task ") + status_name(r.status);
+    return out;
+}
+
+// Hands each finished task to its waiter, and counts outcomes for stats().
+class PoolSink : public JobSink {
+  public:
+    PoolSink(PoolQueue& queue, const JobBuilder& jobs) : queue_(queue), jobs_(jobs) {}
+    bool job_finished(uint64_t seq, const std::vector<std::string>&, JobResult& result) override {
+        (result.status == JobStatus::ok ? succeeded : failed)
+            .fetch_add(1, std::memory_order_relaxed);
+        queue_.complete(seq, task_result_of(result));
+        return true;
+    }
+    bool job_skipped(uint64_t seq) override {
+        failed.fetch_add(1, std::memory_order_relaxed);
+        queue_.complete(seq, {TaskStatus::cancelled, {}, "cancelled before it started", 0});
+        return true;
+    }
+    bool finish() override { return true; }
+    std::string command_line(uint64_t seq, uint32_t slot,
+                             const std::vector<std::string>& inputs) const override {
+        return jobs_.command_line(seq, slot, inputs);
+    }
+    std::atomic<uint64_t> succeeded{0};
+    std::atomic<uint64_t> failed{0};
+
+  private:
+    PoolQueue& queue_;
+    const JobBuilder& jobs_;
+};
+
+SupervisorOptions supervisor_options(const PoolOptions& options) {
+    SupervisorOptions s;
+    s.embedded = true;
+    s.backend = options.backend;
+    s.workers =
+        options.workers ? options.workers : std::max(1u, std::thread::hardware_concurrency());
+    s.lost_attempts = 1 + options.retries;
+    s.retries = options.retry_failures ? 1 + options.retries : 1;
+    s.timeout_ms = static_cast<uint64_t>(options.timeout.count());
+    s.max_restarts = options.max_restarts;
+    s.restart_window = options.restart_window;
+    s.before_first_task = options.worker_start;
+    return s;
+}
+
+}  // namespace
+
+const char* task_status_name(TaskStatus status) {
+    switch (status) {
+        case TaskStatus::ok:
+            return "ok";
+        case TaskStatus::failed:
+            return "failed";
+        case TaskStatus::timeout:
+            return "timeout";
+        case TaskStatus::lost:
+            return "lost";
+        case TaskStatus::cancelled:
+            return "cancelled";
+    }
+    return "?";
+}
+
+class Pool::Engine {
+  public:
+    explicit Engine(const PoolOptions& options)
+        : options_(supervisor_options(options)),
+          sink_(queue_, jobs_),
+          supervisor_(std::make_unique<Supervisor>(options_, jobs_, queue_, sink_)),
+          thread_([this] { run(); }) {}
+
+    ~Engine() { shutdown(Shutdown::drain); }
+
+    void shutdown(Shutdown how) {
+        std::lock_guard lock(shutdown_mutex_);
+        if (!thread_.joinable()) return;
+        if (how == Shutdown::cancel) queue_.cancel_pending();
+        queue_.close();
+        thread_.join();
+        supervisor_.reset();  // stops and reaps the workers, removes the segment
+    }
+
+    void run() {
+        std::string why;
+        try {
+            supervisor_->run();
+            return;
+        } catch (const std::exception& e) {
+            why = std::string("the pool's supervisor failed: ") + e.what();
+        }
+        queue_.fail_all(why);
+    }
+
+    SupervisorOptions options_;
+    PoolQueue queue_;
+    PoolJobs jobs_;
+    PoolSink sink_;
+    std::unique_ptr<Supervisor> supervisor_;
+    std::mutex shutdown_mutex_;
+    std::thread thread_;
+};
+
+Pool::Pool(PoolOptions options) : engine_(std::make_unique<Engine>(options)) {}
+
+Pool::~Pool() = default;
+
+std::future<std::string> Pool::submit(std::string_view task, std::string payload) {
+    return engine_->queue_.submit(task, std::move(payload));
+}
+
+void Pool::cancel_pending() {
+    engine_->queue_.cancel_pending();
+}
+
+void Pool::shutdown(Shutdown how) {
+    engine_->shutdown(how);
+}
+
+size_t Pool::workers() const {
+    return engine_->options_.workers;
+}
+
+Backend Pool::backend() const {
+    return engine_->options_.backend;
+}
+
+PoolStats Pool::stats() const {
+    PoolStats s;
+    s.succeeded = engine_->sink_.succeeded.load(std::memory_order_relaxed);
+    s.failed = engine_->sink_.failed.load(std::memory_order_relaxed);
+    if (engine_->supervisor_) s.worker_restarts = engine_->supervisor_->restarts();
+    return s;
+}
+
+// Keeps at most window tasks of this call in flight; the results of those in flight
+// refer to this frame, so it never returns (or throws) before every one has come back.
+void Pool::map_erased(std::string_view task, const std::function<bool(std::string&)>& next_payload,
+                      const std::function<void(uint64_t, TaskResult&)>& on_result, size_t window) {
+    constexpr size_t kBatch = 256;
+    if (window == 0) window = std::max<size_t>(1024, 256 * workers());
+    MapResults results;
+    std::vector<std::string> batch;
+    std::vector<std::pair<uint64_t, TaskResult>> done;
+    std::string payload;
+    uint64_t next_index = 0;
+    size_t outstanding = 0;
+    bool more = true;
+    std::exception_ptr failure;  // from the range, on_result or a closed pool: rethrown
+    for (;;) {
+        while (more && !failure && outstanding < window) {
+            batch.clear();
+            try {
+                while (batch.size() < std::min(kBatch, window - outstanding) &&
+                       (more = next_payload(payload)))
+                    batch.push_back(std::move(payload));
+                if (!batch.empty()) engine_->queue_.submit_map(task, batch, results, next_index);
+            } catch (...) {
+                failure = std::current_exception();
+                break;
+            }
+            next_index += batch.size();
+            outstanding += batch.size();
+        }
+        if (outstanding == 0) break;
+        results.take(done, /*wait=*/true);
+        for (auto& [index, result] : done) {
+            --outstanding;
+            if (failure) continue;
+            try {
+                on_result(index, result);
+            } catch (...) {
+                failure = std::current_exception();
+            }
+        }
+    }
+    if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace ringrun

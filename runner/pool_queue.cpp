@@ -1,0 +1,180 @@
+// Submission queue and result hand-off of the library Pool.
+#include "runner/pool_queue.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include "ipc/system_call.hpp"
+
+namespace ringrun {
+
+void MapResults::deliver(uint64_t index, TaskResult&& result) {
+    std::lock_guard lock(mutex_);
+    done_.emplace_back(index, std::move(result));
+    if (waiting_) delivered_.notify_one();
+}
+
+void MapResults::take(std::vector<std::pair<uint64_t, TaskResult>>& out, bool wait) {
+    out.clear();
+    std::unique_lock lock(mutex_);
+    if (wait && done_.empty()) {
+        waiting_ = true;
+        delivered_.wait(lock, [&] { return !done_.empty(); });
+        waiting_ = false;
+    }
+    out.swap(done_);
+}
+
+void TaskWaiter::complete(TaskResult&& result) {
+    done = true;
+    if (map) {
+        map->deliver(index, std::move(result));
+        return;
+    }
+    if (result.ok())
+        promise.set_value(std::move(result.value));
+    else
+        promise.set_exception(std::make_exception_ptr(
+            TaskError(result.status, std::move(result.error), result.attempts)));
+}
+
+PoolQueue::PoolQueue()
+    : wake_fd_(sys::checked("eventfd", "pool queue",
+                            [] { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); })) {}
+
+PoolQueue::~PoolQueue() {
+    ::close(wake_fd_);
+}
+
+void PoolQueue::wake() {
+    const uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);  // only fails when the counter is huge
+}
+
+void PoolQueue::fill() {
+    uint64_t count;
+    (void)!::read(wake_fd_, &count, sizeof count);
+}
+
+void PoolQueue::push_locked(Submission&& s, bool& wake) {
+    if (closed_.load(std::memory_order_relaxed))
+        throw std::logic_error("ringrun::Pool: submitted after shutdown()");
+    wake |= shared_.empty();
+    shared_.push_back(std::move(s));
+    shared_count_.store(shared_.size(), std::memory_order_release);
+}
+
+std::future<std::string> PoolQueue::submit(std::string_view task, std::string payload) {
+    Submission s{std::string(task), std::move(payload), {}};
+    std::future<std::string> future = s.waiter.promise.get_future();
+    bool wake_needed = false;
+    {
+        std::lock_guard lock(mutex_);
+        push_locked(std::move(s), wake_needed);
+    }
+    if (wake_needed) wake();
+    return future;
+}
+
+void PoolQueue::submit_map(std::string_view task, std::vector<std::string>& payloads,
+                           MapResults& results, uint64_t first_index) {
+    bool wake_needed = false;
+    {
+        std::lock_guard lock(mutex_);
+        for (std::string& payload : payloads) {
+            TaskWaiter waiter;
+            waiter.map = &results;
+            waiter.index = first_index++;
+            push_locked(Submission{std::string(task), std::move(payload), std::move(waiter)},
+                        wake_needed);
+        }
+    }
+    if (wake_needed) wake();
+}
+
+void PoolQueue::cancel_pending() {
+    std::deque<Submission> cancelled;
+    {
+        std::lock_guard lock(mutex_);
+        cancelled.swap(shared_);
+        shared_count_.store(0, std::memory_order_release);
+        cancel_requested_.store(true, std::memory_order_release);
+    }
+    wake();
+    for (Submission& s : cancelled)
+        s.waiter.complete({TaskStatus::cancelled, {}, "cancelled before it started", 0});
+}
+
+void PoolQueue::close() {
+    {
+        std::lock_guard lock(mutex_);
+        closed_.store(true, std::memory_order_release);
+    }
+    wake();
+}
+
+void PoolQueue::fail_all(const std::string& why) {
+    std::deque<Submission> left;
+    {
+        std::lock_guard lock(mutex_);
+        closed_.store(true, std::memory_order_release);
+        left.swap(shared_);
+        shared_count_.store(0, std::memory_order_release);
+    }
+    for (auto* queue : {&taken_, &left})
+        for (Submission& s : *queue) s.waiter.complete({TaskStatus::lost, {}, why, 0});
+    taken_.clear();
+    for (TaskWaiter& waiter : waiters_)
+        if (!waiter.done) waiter.complete({TaskStatus::lost, {}, why, 0});
+    waiters_.clear();
+}
+
+bool PoolQueue::next(std::vector<std::string>& inputs) {
+    if (taken_.empty()) {
+        if (shared_count_.load(std::memory_order_acquire) == 0) return false;
+        std::lock_guard lock(mutex_);
+        taken_.swap(shared_);
+        shared_count_.store(0, std::memory_order_release);
+        if (taken_.empty()) return false;
+    }
+    Submission& s = taken_.front();
+    inputs.resize(2);
+    inputs[0] = s.task;
+    inputs[1] = std::move(s.payload);
+    waiters_.push_back(std::move(s.waiter));
+    taken_.pop_front();
+    return true;
+}
+
+bool PoolQueue::exhausted() const {
+    return closed_.load(std::memory_order_acquire) && taken_.empty() &&
+           shared_count_.load(std::memory_order_acquire) == 0;
+}
+
+bool PoolQueue::take_cancel_request() {
+    if (!cancel_requested_.load(std::memory_order_acquire)) return false;
+    cancel_requested_.store(false, std::memory_order_relaxed);
+    for (Submission& s : taken_)
+        s.waiter.complete({TaskStatus::cancelled, {}, "cancelled before it started", 0});
+    taken_.clear();
+    return true;
+}
+
+bool PoolQueue::available() const {
+    return !taken_.empty() || shared_count_.load(std::memory_order_relaxed) > 0;
+}
+
+void PoolQueue::complete(uint64_t seq, TaskResult&& result) {
+    if (seq < first_seq_ || seq - first_seq_ >= waiters_.size()) return;  // not ours
+    TaskWaiter& waiter = waiters_[seq - first_seq_];
+    if (waiter.done) return;
+    waiter.complete(std::move(result));
+    while (!waiters_.empty() && waiters_.front().done) {
+        waiters_.pop_front();
+        ++first_seq_;
+    }
+}
+
+}  // namespace ringrun

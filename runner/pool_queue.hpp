@@ -1,0 +1,102 @@
+// The library Pool's side of the supervisor: tasks submitted from any thread wait here
+// until the supervisor (on the pool's own thread) reads them as its input, and each
+// keeps what waits for its result (a promise, or a map() call's result list).
+// Must never block the supervisor: its side only swaps a batch out under the lock,
+// and an eventfd wakes it when work arrives while it sleeps.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <ringrun/pool.hpp>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "runner/input_source.hpp"
+
+namespace ringrun {
+
+// Where a map() call's results go, in completion order; the calling thread takes them.
+class MapResults {
+  public:
+    void deliver(uint64_t index, TaskResult&& result);
+    // Moves the results delivered so far into out (emptied first); waits for one if
+    // there are none and wait is set.
+    void take(std::vector<std::pair<uint64_t, TaskResult>>& out, bool wait);
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable delivered_;
+    bool waiting_ = false;
+    std::vector<std::pair<uint64_t, TaskResult>> done_;
+};
+
+// What waits for one task's result: submit()'s promise, or a map() call's list.
+struct TaskWaiter {
+    std::promise<std::string> promise;
+    MapResults* map = nullptr;
+    uint64_t index = 0;
+    bool done = false;
+    // Called exactly once.
+    void complete(TaskResult&& result);
+};
+
+class PoolQueue : public InputSource {
+  public:
+    PoolQueue();
+    ~PoolQueue() override;
+    PoolQueue(const PoolQueue&) = delete;
+    PoolQueue& operator=(const PoolQueue&) = delete;
+
+    // Any thread. Throw std::logic_error once closed.
+    std::future<std::string> submit(std::string_view task, std::string payload);
+    void submit_map(std::string_view task, std::vector<std::string>& payloads, MapResults& results,
+                    uint64_t first_index);
+    // Cancels what the supervisor has not read yet (completed here, cancelled) and asks
+    // it to cancel what it holds but has not handed to a worker.
+    void cancel_pending();
+    // No more submissions; the supervisor finishes what it has, then its run ends.
+    void close();
+    // After the supervisor's run ended abnormally: every task still waiting fails.
+    void fail_all(const std::string& why);
+
+    // The supervisor's side (the pool's thread only). The n-th job read is seq n: the
+    // supervisor numbers its inputs in the order it reads them, from 1.
+    bool next(std::vector<std::string>& inputs) override;
+    bool exhausted() const override;
+    int fd() const override { return exhausted() ? -1 : wake_fd_; }
+    void fill() override;
+    bool take_cancel_request() override;
+    bool available() const override;
+    // Completes the task read as seq.
+    void complete(uint64_t seq, TaskResult&& result);
+
+  private:
+    struct Submission {
+        std::string task;
+        std::string payload;
+        TaskWaiter waiter;
+    };
+    // Queues s (the caller holds mutex_); wakes the supervisor when the queue was empty.
+    void push_locked(Submission&& s, bool& wake);
+    void wake();
+
+    int wake_fd_;
+    mutable std::mutex mutex_;
+    std::deque<Submission> shared_;  // under mutex_
+    std::atomic<size_t> shared_count_{0};
+    std::atomic<bool> closed_{false};
+    std::atomic<bool> cancel_requested_{false};
+    // The supervisor's side: a batch swapped out of shared_, and the waiters of the
+    // tasks it has read, by seq (front: first_seq_).
+    std::deque<Submission> taken_;
+    std::deque<TaskWaiter> waiters_;
+    uint64_t first_seq_ = 1;
+};
+
+}  // namespace ringrun

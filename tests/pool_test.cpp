@@ -1,0 +1,343 @@
+// The library: ringrun::Pool on both backends, through the installed interface only
+// (this test links libringrun.so and includes nothing but <ringrun/...>). Crashes and
+// timeouts run on processes only: on threads they would take this test down, which is
+// what the threads backend means (ringrun bench shows it in a child).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <ranges>
+#include <ringrun/pool.hpp>
+#include <set>
+
+#include "tests/support/test_support.hpp"
+
+namespace {
+
+using ringrun::Backend;
+using ringrun::Pool;
+using ringrun::PoolOptions;
+using ringrun::TaskError;
+using ringrun::TaskResult;
+using ringrun::TaskStatus;
+
+std::string square(std::string_view payload) {
+    const long n = std::stol(std::string(payload));
+    return std::to_string(n * n);
+}
+RINGRUN_TASK(square);
+
+std::string refuse(std::string_view payload) {
+    throw std::runtime_error("refused " + std::string(payload));
+}
+RINGRUN_TASK(refuse);
+
+// Crashes the first time it runs with a given marker path (the marker survives the crash).
+std::string crash_once(std::string_view marker) {
+    if (::access(std::string(marker).c_str(), F_OK) != 0) {
+        std::ofstream(std::string(marker)) << "crashed\n";
+        ::raise(SIGSEGV);
+    }
+    return "survived";
+}
+RINGRUN_TASK(crash_once);
+
+std::string always_crash(std::string_view) {
+    ::raise(SIGKILL);
+    return {};
+}
+RINGRUN_TASK(always_crash);
+
+// Leaves marker (so that a test knows it runs), then sleeps 300 ms.
+std::string announce_then_sleep(std::string_view marker) {
+    std::ofstream(std::string(marker)) << "running\n";
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return "slept";
+}
+RINGRUN_TASK(announce_then_sleep);
+
+// How often this worker's start hook ran, and who the worker is.
+thread_local int hook_runs = 0;
+std::string hook_report(std::string_view) {
+    return std::to_string(hook_runs) + " " + std::to_string(::getpid()) + " " +
+           std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+}
+RINGRUN_TASK(hook_report);
+
+class PoolOnBothBackends : public ::testing::TestWithParam<Backend> {
+  protected:
+    PoolOptions options(size_t workers = 2) {
+        PoolOptions o;
+        o.backend = GetParam();
+        o.workers = workers;
+        return o;
+    }
+};
+
+TEST_P(PoolOnBothBackends, SubmitReturnsTheTasksValue) {
+    Pool pool(options());
+    EXPECT_EQ(pool.submit("square", "12").get(), "144");
+    EXPECT_EQ(pool.submit("echo", "as it was").get(), "as it was");
+    EXPECT_EQ(pool.workers(), 2u);
+    EXPECT_EQ(pool.backend(), GetParam());
+}
+
+TEST_P(PoolOnBothBackends, ManyFuturesAllResolve) {
+    Pool pool(options());
+    std::vector<std::future<std::string>> futures;
+    for (int i = 0; i < 5000; ++i) futures.push_back(pool.submit("square", std::to_string(i)));
+    for (int i = 0; i < 5000; ++i) ASSERT_EQ(futures[i].get(), std::to_string(i * i));
+    EXPECT_EQ(pool.stats().succeeded, 5000u);
+}
+
+TEST_P(PoolOnBothBackends, AThrowingTaskFailsItsFutureWithTheMessage) {
+    Pool pool(options());
+    try {
+        pool.submit("refuse", "this").get();
+        FAIL() << "no exception";
+    } catch (const TaskError& e) {
+        EXPECT_EQ(e.status(), TaskStatus::failed);
+        EXPECT_NE(std::string(e.what()).find("refused this"), std::string::npos) << e.what();
+        EXPECT_EQ(e.attempts(), 1u);  // failures are not retried unless asked
+    }
+    try {
+        pool.submit("no_such_task", "").get();
+        FAIL() << "no exception";
+    } catch (const TaskError& e) {
+        EXPECT_EQ(e.status(), TaskStatus::failed);
+        EXPECT_NE(std::string(e.what()).find("unknown task 'no_such_task'"), std::string::npos);
+    }
+    EXPECT_EQ(pool.submit("square", "3").get(), "9");  // still usable
+}
+
+TEST_P(PoolOnBothBackends, MapDeliversEveryIndexOnceWithinItsWindow) {
+    Pool pool(options());
+    const size_t n = 100'000;
+    std::vector<int> seen(n, 0);
+    size_t failures = 0;
+    auto payloads = std::views::iota(size_t{0}, n) |
+                    std::views::transform([](size_t i) { return std::to_string(i % 1000); });
+    pool.map(
+        "square", payloads,
+        [&](uint64_t index, TaskResult& r) {
+            ++seen[index];
+            if (!r.ok() || r.value != std::to_string((index % 1000) * (index % 1000))) ++failures;
+        },
+        /*window=*/512);
+    EXPECT_EQ(failures, 0u);
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), static_cast<long>(n));
+}
+
+TEST_P(PoolOnBothBackends, MapReportsFailuresPerElementAndRethrowsFromTheCallback) {
+    Pool pool(options());
+    std::vector<std::string> payloads{"1", "x", "3"};
+    std::map<uint64_t, TaskResult> results;
+    pool.map("square", payloads, [&](uint64_t i, TaskResult& r) { results[i] = r; });
+    ASSERT_EQ(results.size(), 3u);
+    EXPECT_EQ(results[0].value, "1");
+    EXPECT_EQ(results[1].status, TaskStatus::failed);
+    EXPECT_EQ(results[2].value, "9");
+    EXPECT_THROW(pool.map("square", payloads,
+                          [](uint64_t, TaskResult&) { throw std::runtime_error("stop"); }),
+                 std::runtime_error);
+    EXPECT_EQ(pool.submit("square", "4").get(), "16");
+}
+
+TEST_P(PoolOnBothBackends, LargePayloadsTravelBothWays) {
+    Pool pool(options());
+    std::string big(8 << 20, 'x');
+    for (size_t i = 0; i < big.size(); i += 4093) big[i] = static_cast<char>('a' + i % 26);
+    EXPECT_EQ(pool.submit("echo", big).get(), big);
+}
+
+TEST_P(PoolOnBothBackends, TheStartHookRunsOncePerWorkerOnFirstUse) {
+    ringrun::testing::ScratchDir dir;
+    const std::string marker = dir.path("hook-ran");
+    PoolOptions o = options();
+    o.worker_start = [marker] {
+        ++hook_runs;
+        std::ofstream(marker, std::ios::app) << "x\n";
+    };
+    {
+        Pool idle(o);  // no task: no hook
+    }
+    EXPECT_NE(::access(marker.c_str(), F_OK), 0);
+    Pool pool(o);
+    std::set<std::string> workers;
+    pool.map("hook_report", std::vector<std::string>(2000, ""), [&](uint64_t, TaskResult& r) {
+        ASSERT_TRUE(r.ok()) << r.error;
+        EXPECT_EQ(r.value.substr(0, 2), "1 ") << r.value;
+        workers.insert(r.value.substr(2));
+    });
+    pool.shutdown();
+    EXPECT_EQ(ringrun::testing::lines_of(ringrun::testing::read_file(marker)).size(),
+              workers.size());
+}
+
+TEST_P(PoolOnBothBackends, AThrowingStartHookFailsTheTaskAndIsTriedAgain) {
+    auto attempts = std::make_shared<std::atomic<int>>(0);
+    PoolOptions o = options(1);
+    o.worker_start = [attempts] {
+        if (attempts->fetch_add(1) == 0) throw std::runtime_error("model not found");
+    };
+    Pool pool(o);
+    try {
+        pool.submit("square", "2").get();
+        FAIL() << "no exception";
+    } catch (const TaskError& e) {
+        EXPECT_NE(std::string(e.what()).find("start hook threw: model not found"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(pool.submit("square", "2").get(), "4");
+}
+
+TEST_P(PoolOnBothBackends, CancelPendingCancelsWhatHasNotStartedAndThePoolGoesOn) {
+    ringrun::testing::ScratchDir dir;
+    Pool pool(options(1));
+    auto running = pool.submit("announce_then_sleep", dir.path("running"));
+    std::vector<std::future<std::string>> waiting;
+    for (int i = 0; i < 100; ++i) waiting.push_back(pool.submit("square", "5"));
+    ASSERT_TRUE(ringrun::testing::poll_until(
+        [&] { return ::access(dir.path("running").c_str(), F_OK) == 0; },
+        std::chrono::seconds(10)));
+    pool.cancel_pending();
+    EXPECT_EQ(running.get(), "slept");
+    int cancelled = 0;
+    for (auto& f : waiting) {
+        try {
+            f.get();
+        } catch (const TaskError& e) {
+            EXPECT_EQ(e.status(), TaskStatus::cancelled);
+            ++cancelled;
+        }
+    }
+    // Those already queued inside the worker may have run; the rest were cancelled.
+    EXPECT_GE(cancelled, 90);
+    EXPECT_EQ(pool.submit("square", "6").get(), "36");
+}
+
+TEST_P(PoolOnBothBackends, ShutdownDrainsOrCancelsAndThenRefusesWork) {
+    Pool drained(options());
+    auto a = drained.submit("sleep", "50");
+    drained.shutdown();
+    EXPECT_EQ(a.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+    EXPECT_EQ(a.get(), "");
+    EXPECT_THROW(drained.submit("noop", ""), std::logic_error);
+    drained.shutdown();  // again: nothing
+
+    Pool cancelled(options(1));
+    auto first = cancelled.submit("sleep", "200");
+    std::vector<std::future<std::string>> rest;
+    for (int i = 0; i < 50; ++i) rest.push_back(cancelled.submit("sleep", "200"));
+    cancelled.shutdown(Pool::Shutdown::cancel);
+    size_t ran = 0;
+    for (auto& f : rest) {
+        try {
+            f.get();
+            ++ran;
+        } catch (const TaskError& e) {
+            EXPECT_EQ(e.status(), TaskStatus::cancelled);
+        }
+    }
+    EXPECT_LE(ran, 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PoolOnBothBackends,
+                         ::testing::Values(Backend::processes, Backend::threads),
+                         [](const auto& info) {
+                             return info.param == Backend::processes ? "processes" : "threads";
+                         });
+
+PoolOptions process_options(size_t workers = 2) {
+    PoolOptions o;
+    o.workers = workers;
+    return o;
+}
+
+TEST(PoolOnProcesses, ACrashedWorkerIsReplacedAndItsTaskRetried) {
+    ringrun::testing::ScratchDir dir;
+    Pool pool(process_options());
+    std::vector<std::future<std::string>> around;
+    for (int i = 0; i < 200; ++i) around.push_back(pool.submit("square", std::to_string(i)));
+    auto crashing = pool.submit("crash_once", dir.path("marker"));
+    for (int i = 0; i < 200; ++i) around.push_back(pool.submit("square", std::to_string(i)));
+    EXPECT_EQ(crashing.get(), "survived");
+    for (size_t i = 0; i < around.size(); ++i)
+        EXPECT_EQ(around[i].get(), std::to_string((i % 200) * (i % 200)));
+    EXPECT_GE(pool.stats().worker_restarts, 1u);
+}
+
+TEST(PoolOnProcesses, ATaskThatAlwaysCrashesFailsAfterItsLastAttemptAndThePoolStaysUsable) {
+    PoolOptions o = process_options();
+    o.retries = 2;
+    Pool pool(o);
+    try {
+        pool.submit("always_crash", "").get();
+        FAIL() << "no exception";
+    } catch (const TaskError& e) {
+        EXPECT_EQ(e.status(), TaskStatus::lost);
+        EXPECT_EQ(e.attempts(), 3u);
+        EXPECT_NE(std::string(e.what()).find("SIGKILL"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(pool.submit("square", "7").get(), "49");
+    // A worker dying before its first task is replaced after a growing delay.
+    EXPECT_TRUE(ringrun::testing::poll_until([&] { return pool.stats().worker_restarts == 3; },
+                                             std::chrono::seconds(10)));
+}
+
+TEST(PoolOnProcesses, AnOverrunningTaskTimesOutAndItsWorkerIsReplaced) {
+    PoolOptions o = process_options(1);
+    o.timeout = std::chrono::milliseconds(100);
+    Pool pool(o);
+    try {
+        pool.submit("sleep", "5000").get();
+        FAIL() << "no exception";
+    } catch (const TaskError& e) {
+        EXPECT_EQ(e.status(), TaskStatus::timeout);
+    }
+    EXPECT_EQ(pool.submit("square", "8").get(), "64");
+}
+
+TEST(PoolOnProcesses, TheRestartLimitFailsWaitingTasksButThePoolRecovers) {
+    PoolOptions o = process_options(1);
+    o.retries = 0;
+    o.max_restarts = 2;
+    o.restart_window = std::chrono::milliseconds(500);
+    Pool pool(o);
+    std::vector<std::future<std::string>> crashes;
+    for (int i = 0; i < 3; ++i) crashes.push_back(pool.submit("always_crash", ""));
+    for (auto& f : crashes) EXPECT_THROW(f.get(), TaskError);
+    // Replacement waits for the window; then work runs again.
+    EXPECT_EQ(pool.submit("square", "9").get(), "81");
+}
+
+TEST(PoolOnProcesses, ThePoolLeavesTheProgramsSignalsAndChildrenAlone) {
+    sigset_t before, after;
+    pthread_sigmask(SIG_SETMASK, nullptr, &before);
+    struct sigaction chld_before {};
+    sigaction(SIGCHLD, nullptr, &chld_before);
+    ringrun::testing::ScratchDir dir;
+    pid_t mine = fork();
+    if (mine == 0) _exit(7);
+    {
+        Pool pool(process_options());
+        EXPECT_EQ(pool.submit("crash_once", dir.path("m")).get(), "survived");
+        EXPECT_EQ(pool.submit("square", "2").get(), "4");
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(mine, &status, 0), mine);  // the pool did not reap it
+    EXPECT_EQ(WEXITSTATUS(status), 7);
+    pthread_sigmask(SIG_SETMASK, nullptr, &after);
+    for (int sig : {SIGINT, SIGTERM, SIGCHLD})
+        EXPECT_EQ(sigismember(&before, sig), sigismember(&after, sig)) << sig;
+    struct sigaction chld_after {};
+    sigaction(SIGCHLD, nullptr, &chld_after);
+    EXPECT_EQ(chld_before.sa_handler, chld_after.sa_handler);
+}
+
+}  // namespace
