@@ -10,6 +10,7 @@
 #include "ipc/run_directory.hpp"
 #include "ipc/shared_segment.hpp"
 #include "ipc/system_call.hpp"
+#include "runner/bench_command.hpp"
 #include "runner/cli_options.hpp"
 #include "runner/input_plan.hpp"
 #include "runner/joblog.hpp"
@@ -151,6 +152,7 @@ int run(const CliOptions& cli) {
 int main(int argc, char** argv) {
     using namespace ringrun;
     try {
+        if (is_bench_command(argc, argv)) return run_bench_command(argc, argv);
         if (is_pipeline_command(argc, argv)) {
             PipelineCliOutcome parsed = parse_pipeline_command_line(argc, argv);
             if (!parsed.options) return parsed.exit_code;

@@ -606,6 +606,7 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
     const size_t slot = exit.slot;
     SlotLife& life = lives_[slot];
     life.up = false;
+    events_->unwatch_exit(slot);
     status_.kill_command_group(slot);  // its command must not outlive it
     status_[slot].job_seq.store(0);
     gather_slot(slot);  // salvage every complete result it left
@@ -857,9 +858,12 @@ void Supervisor::wait_for_events() {
         workers_->result_ring(slot).set_consumer_waiting(true);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     struct epoll_event events[8];
-    int n = results_waiting() ? 0 : events_->wait(events, 8, wait_timeout_ms());
+    const bool sleep = !results_waiting();
+    int n = sleep ? events_->wait(events, 8, wait_timeout_ms()) : 0;
     for (size_t slot = 0; slot < workers_->slots(); ++slot)
         workers_->result_ring(slot).set_consumer_waiting(false);
+    if (sleep && n == 0 && options_.embedded)  // woken by time: no exit may go unnoticed
+        for (const auto& exit : workers_->reap()) handle_worker_exit(exit);
     for (int i = 0; i < n; ++i) {
         switch (events[i].data.u64) {
             case kDoorbell:
@@ -872,8 +876,8 @@ void Supervisor::wait_for_events() {
             case kSignals:
                 while (int sig = events_->next_signal()) handle_signal(sig);
                 break;
-            default:  // kWorkerExit + slot (embedded)
-                events_->unwatch_exit(events[i].data.u64 - kWorkerExit);
+            default:  // kWorkerExit + slot (embedded). Reaping may also find others; the
+                      // events of those are then stale, and find nothing to reap.
                 for (const auto& exit : workers_->reap()) handle_worker_exit(exit);
                 break;
         }

@@ -1,13 +1,19 @@
 // The built-in in-process tasks: noop, echo (returns its payload), spin (busy for N µs),
-// sleep (N ms) and crash (raises SIGSEGV). They exist to measure the runner itself and to
+// sleep (N ms), crash (raises SIGSEGV), alloc (N allocations of mixed sizes, freed),
+// crash_every (raises SIGSEGV on every Nth call in its process) and spawn (runs a command,
+// words split on spaces). They exist to measure the runner itself (ringrun bench) and to
 // show what a crash does on each backend. A payload that is not a number is a task failure,
 // never an exception.
 #include <signal.h>
 
+#include <atomic>
 #include <charconv>
 #include <chrono>
+#include <memory>
 #include <thread>
+#include <vector>
 
+#include "worker/command_executor.hpp"
 #include "worker/task_registry.hpp"
 
 namespace ringrun {
@@ -61,6 +67,45 @@ TaskOutcome crash(std::string_view) {
     return {false, {}, "crash: SIGSEGV did not end the process"};
 }
 
+TaskOutcome alloc(std::string_view payload) {
+    long long count;
+    if (!parse_count(payload, count)) return not_a_count("alloc", payload);
+    std::vector<std::unique_ptr<char[]>> blocks;
+    blocks.reserve(static_cast<size_t>(count));
+    size_t touched = 0;
+    for (long long i = 0; i < count; ++i) {
+        const size_t size = 16u << (i % 9);  // 16 B to 4 KiB
+        blocks.emplace_back(new char[size]);
+        blocks.back()[size - 1] = static_cast<char>(i);
+        touched += static_cast<unsigned char>(blocks.back()[size - 1]);
+    }
+    return {true, std::to_string(touched), {}};
+}
+
+TaskOutcome crash_every(std::string_view payload) {
+    static std::atomic<long long> calls{0};
+    long long every;
+    if (!parse_count(payload, every) || every == 0) return not_a_count("crash_every", payload);
+    if (++calls % every == 0) return crash(payload);
+    return {};
+}
+
+TaskOutcome spawn(std::string_view payload) {
+    JobSpec job;
+    job.kind = JobSpec::Kind::argv;
+    for (size_t start = 0; start < payload.size();) {
+        size_t end = std::min(payload.find(' ', start), payload.size());
+        if (end > start) job.argv.emplace_back(payload.substr(start, end - start));
+        start = end + 1;
+    }
+    if (job.argv.empty()) return {false, {}, "spawn: no command"};
+    JobResult r = run_command(job, 0);
+    if (r.status != JobStatus::ok)
+        return {
+            false, {}, "spawn: " + job.argv[0] + " " + status_name(r.status) + " " + r.error_text};
+    return {true, std::move(r.out), {}};
+}
+
 }  // namespace
 
 void register_builtin_tasks(TaskRegistry& registry) {
@@ -69,6 +114,9 @@ void register_builtin_tasks(TaskRegistry& registry) {
     registry.add("spin", spin);
     registry.add("sleep", sleep_task);
     registry.add("crash", crash);
+    registry.add("alloc", alloc);
+    registry.add("crash_every", crash_every);
+    registry.add("spawn", spawn);
 }
 
 }  // namespace ringrun
