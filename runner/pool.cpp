@@ -220,7 +220,9 @@ void Pool::map_erased(std::string_view task, const std::function<bool(std::strin
             outstanding += batch.size();
         }
         if (outstanding == 0) break;
-        results.take(done, /*wait=*/true);
+        // Wake for a quarter of the window (the rest keeps the workers busy meanwhile), or
+        // for the last ones.
+        results.take(done, std::min(outstanding, std::max<size_t>(1, window / 4)));
         for (auto& [index, result] : done) {
             --outstanding;
             if (failure) continue;

@@ -13,16 +13,16 @@ namespace ringrun {
 void MapResults::deliver(uint64_t index, TaskResult&& result) {
     std::lock_guard lock(mutex_);
     done_.emplace_back(index, std::move(result));
-    if (waiting_) delivered_.notify_one();
+    if (wake_at_ != 0 && done_.size() >= wake_at_) delivered_.notify_one();
 }
 
-void MapResults::take(std::vector<std::pair<uint64_t, TaskResult>>& out, bool wait) {
+void MapResults::take(std::vector<std::pair<uint64_t, TaskResult>>& out, size_t at_least) {
     out.clear();
     std::unique_lock lock(mutex_);
-    if (wait && done_.empty()) {
-        waiting_ = true;
-        delivered_.wait(lock, [&] { return !done_.empty(); });
-        waiting_ = false;
+    if (done_.size() < at_least) {
+        wake_at_ = at_least;
+        delivered_.wait(lock, [&] { return done_.size() >= at_least; });
+        wake_at_ = 0;
     }
     out.swap(done_);
 }
@@ -34,9 +34,9 @@ void TaskWaiter::complete(TaskResult&& result) {
         return;
     }
     if (result.ok())
-        promise.set_value(std::move(result.value));
+        promise->set_value(std::move(result.value));
     else
-        promise.set_exception(std::make_exception_ptr(
+        promise->set_exception(std::make_exception_ptr(
             TaskError(result.status, std::move(result.error), result.attempts)));
 }
 
@@ -68,7 +68,7 @@ void PoolQueue::push_locked(Submission&& s, bool& wake) {
 
 std::future<std::string> PoolQueue::submit(std::string_view task, std::string payload) {
     Submission s{std::string(task), std::move(payload), {}};
-    std::future<std::string> future = s.waiter.promise.get_future();
+    std::future<std::string> future = s.waiter.promise.emplace().get_future();
     bool wake_needed = false;
     {
         std::lock_guard lock(mutex_);

@@ -11,6 +11,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <ringrun/pool.hpp>
 #include <string>
 #include <string_view>
@@ -25,20 +26,22 @@ namespace ringrun {
 class MapResults {
   public:
     void deliver(uint64_t index, TaskResult&& result);
-    // Moves the results delivered so far into out (emptied first); waits for one if
-    // there are none and wait is set.
-    void take(std::vector<std::pair<uint64_t, TaskResult>>& out, bool wait);
+    // Moves the results delivered so far into out (emptied first), waiting until there
+    // are at least at_least (which must not exceed the tasks still to complete: each
+    // completes exactly once). Waking the taker once per batch, not once per result,
+    // keeps a futex wake-up off each task's path.
+    void take(std::vector<std::pair<uint64_t, TaskResult>>& out, size_t at_least);
 
   private:
     std::mutex mutex_;
     std::condition_variable delivered_;
-    bool waiting_ = false;
+    size_t wake_at_ = 0;  // 0: nobody waits
     std::vector<std::pair<uint64_t, TaskResult>> done_;
 };
 
 // What waits for one task's result: submit()'s promise, or a map() call's list.
 struct TaskWaiter {
-    std::promise<std::string> promise;
+    std::optional<std::promise<std::string>> promise;  // none for map(): no allocation
     MapResults* map = nullptr;
     uint64_t index = 0;
     bool done = false;
