@@ -27,6 +27,9 @@ class JobSink {
                               JobResult& result) = 0;
     // A job that will not run (--resume skipped it, or it was cancelled before it started).
     virtual bool job_skipped(uint64_t seq) = 0;
+    // The supervisor has gathered a batch of results, or is about to sleep: a sink that
+    // buffers hands over what it holds.
+    virtual void flush() {}
     // The run is over.
     virtual bool finish() = 0;
     // Whether finished output waits to be written beyond these limits (--keep-order):

@@ -73,7 +73,11 @@ class PoolSink : public JobSink {
         queue_.complete(seq, {TaskStatus::cancelled, {}, "cancelled before it started", 0});
         return true;
     }
-    bool finish() override { return true; }
+    void flush() override { queue_.flush(); }
+    bool finish() override {
+        queue_.flush();
+        return true;
+    }
     std::string command_line(uint64_t seq, uint32_t slot,
                              const std::vector<std::string>& inputs) const override {
         return jobs_.command_line(seq, slot, inputs);

@@ -10,9 +10,10 @@
 
 namespace ringrun {
 
-void MapResults::deliver(uint64_t index, TaskResult&& result) {
+void MapResults::deliver(std::vector<Delivery>::iterator first,
+                         std::vector<Delivery>::iterator last) {
     std::lock_guard lock(mutex_);
-    done_.emplace_back(index, std::move(result));
+    for (; first != last; ++first) done_.push_back(std::move(first->second));
     if (wake_at_ != 0 && done_.size() >= wake_at_) delivered_.notify_one();
 }
 
@@ -27,18 +28,32 @@ void MapResults::take(std::vector<std::pair<uint64_t, TaskResult>>& out, size_t 
     out.swap(done_);
 }
 
-void TaskWaiter::complete(TaskResult&& result) {
-    done = true;
-    if (map) {
-        map->deliver(index, std::move(result));
+void PoolQueue::complete(TaskWaiter& waiter, TaskResult&& result,
+                         std::vector<MapResults::Delivery>& deliveries) {
+    waiter.done = true;
+    if (waiter.map) {
+        deliveries.emplace_back(waiter.map, std::pair(waiter.index, std::move(result)));
         return;
     }
     if (result.ok())
-        promise->set_value(std::move(result.value));
+        waiter.promise->set_value(std::move(result.value));
     else
-        promise->set_exception(std::make_exception_ptr(
+        waiter.promise->set_exception(std::make_exception_ptr(
             TaskError(result.status, std::move(result.error), result.attempts)));
 }
+
+void PoolQueue::deliver_all(std::vector<MapResults::Delivery>& deliveries) {
+    auto first = deliveries.begin();
+    while (first != deliveries.end()) {
+        auto last = first;
+        while (last != deliveries.end() && last->first == first->first) ++last;
+        first->first->deliver(first, last);
+        first = last;
+    }
+    deliveries.clear();
+}
+
+void PoolQueue::flush() { deliver_all(deliveries_); }
 
 PoolQueue::PoolQueue()
     : wake_fd_(sys::checked("eventfd", "pool queue",
@@ -103,8 +118,11 @@ void PoolQueue::cancel_pending() {
         cancel_requested_.store(true, std::memory_order_release);
     }
     wake();
+    std::vector<MapResults::Delivery> deliveries;  // this thread's, not the supervisor's
     for (Submission& s : cancelled)
-        s.waiter.complete({TaskStatus::cancelled, {}, "cancelled before it started", 0});
+        complete(s.waiter, {TaskStatus::cancelled, {}, "cancelled before it started", 0},
+                 deliveries);
+    deliver_all(deliveries);
 }
 
 void PoolQueue::close() {
@@ -124,11 +142,12 @@ void PoolQueue::fail_all(const std::string& why) {
         shared_count_.store(0, std::memory_order_release);
     }
     for (auto* queue : {&taken_, &left})
-        for (Submission& s : *queue) s.waiter.complete({TaskStatus::lost, {}, why, 0});
+        for (Submission& s : *queue) complete(s.waiter, {TaskStatus::lost, {}, why, 0}, deliveries_);
     taken_.clear();
     for (TaskWaiter& waiter : waiters_)
-        if (!waiter.done) waiter.complete({TaskStatus::lost, {}, why, 0});
+        if (!waiter.done) complete(waiter, {TaskStatus::lost, {}, why, 0}, deliveries_);
     waiters_.clear();
+    flush();
 }
 
 bool PoolQueue::next(std::vector<std::string>& inputs) {
@@ -157,7 +176,8 @@ bool PoolQueue::take_cancel_request() {
     if (!cancel_requested_.load(std::memory_order_acquire)) return false;
     cancel_requested_.store(false, std::memory_order_relaxed);
     for (Submission& s : taken_)
-        s.waiter.complete({TaskStatus::cancelled, {}, "cancelled before it started", 0});
+        complete(s.waiter, {TaskStatus::cancelled, {}, "cancelled before it started", 0},
+                 deliveries_);
     taken_.clear();
     return true;
 }
@@ -170,7 +190,7 @@ void PoolQueue::complete(uint64_t seq, TaskResult&& result) {
     if (seq < first_seq_ || seq - first_seq_ >= waiters_.size()) return;  // not ours
     TaskWaiter& waiter = waiters_[seq - first_seq_];
     if (waiter.done) return;
-    waiter.complete(std::move(result));
+    complete(waiter, std::move(result), deliveries_);
     while (!waiters_.empty() && waiters_.front().done) {
         waiters_.pop_front();
         ++first_seq_;

@@ -25,7 +25,9 @@ namespace ringrun {
 // Where a map() call's results go, in completion order; the calling thread takes them.
 class MapResults {
   public:
-    void deliver(uint64_t index, TaskResult&& result);
+    // Appends results[first, last) (one lock for them all).
+    using Delivery = std::pair<MapResults*, std::pair<uint64_t, TaskResult>>;
+    void deliver(std::vector<Delivery>::iterator first, std::vector<Delivery>::iterator last);
     // Moves the results delivered so far into out (emptied first), waiting until there
     // are at least at_least (which must not exceed the tasks still to complete: each
     // completes exactly once). Waking the taker once per batch, not once per result,
@@ -45,8 +47,6 @@ struct TaskWaiter {
     MapResults* map = nullptr;
     uint64_t index = 0;
     bool done = false;
-    // Called exactly once.
-    void complete(TaskResult&& result);
 };
 
 class PoolQueue : public InputSource {
@@ -76,8 +76,10 @@ class PoolQueue : public InputSource {
     void fill() override;
     bool take_cancel_request() override;
     bool available() const override;
-    // Completes the task read as seq.
+    // Completes the task read as seq: a future at once, a map() call's result at the
+    // next flush().
     void complete(uint64_t seq, TaskResult&& result);
+    void flush();
 
   private:
     struct Submission {
@@ -87,6 +89,11 @@ class PoolQueue : public InputSource {
     };
     // Queues s (the caller holds mutex_); wakes the supervisor when the queue was empty.
     void push_locked(Submission&& s, bool& wake);
+    // Hands result to waiter (exactly once per waiter); a map() result is added to
+    // deliveries, for deliver_all.
+    static void complete(TaskWaiter& waiter, TaskResult&& result,
+                         std::vector<MapResults::Delivery>& deliveries);
+    static void deliver_all(std::vector<MapResults::Delivery>& deliveries);
     void wake();
 
     int wake_fd_;
@@ -99,6 +106,7 @@ class PoolQueue : public InputSource {
     // tasks it has read, by seq (front: first_seq_).
     std::deque<Submission> taken_;
     std::deque<TaskWaiter> waiters_;
+    std::vector<MapResults::Delivery> deliveries_;  // map() results not yet flushed
     uint64_t first_seq_ = 1;
 };
 

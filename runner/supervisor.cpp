@@ -208,6 +208,7 @@ int Supervisor::run() {
                               input_.exhausted() ? next_seq_ : 0);
         if (scheduler_.delayed_count() > 0) scheduler_.release_due(Clock::now());
         bool progress = gather();
+        if (progress) report_.flush();
         progress |= read_input();
         progress |= dispatch();
         if (shortest_task_timeout_ms_ > 0) check_task_timeouts();
@@ -853,6 +854,7 @@ bool Supervisor::results_waiting() {
 }
 
 void Supervisor::wait_for_events() {
+    report_.flush();
     for (size_t slot = 0; slot < workers_->slots(); ++slot) release_results(slot);
     for (size_t slot = 0; slot < workers_->slots(); ++slot)
         workers_->result_ring(slot).set_consumer_waiting(true);

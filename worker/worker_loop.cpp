@@ -110,16 +110,17 @@ void push_result(WorkerContext& context, const JobResult& result, ipc::MessageSc
     }
 }
 
-// Runs job with its start published in the slot status, so that the supervisor can
-// time out an in-process task by killing this worker.
+// Runs job; a task with a timeout has its start published in the slot status, so that
+// the supervisor can time it out by killing this worker (the only reader of it).
 JobResult run_published(WorkerContext& context, const JobSpec& job) {
-    if (context.status) {
+    const bool published = context.status && job.timeout_ms > 0;
+    if (published) {
         context.status->job_start_ns.store(ipc::monotonic_ns(), std::memory_order_relaxed);
         context.status->job_seq.store(job.id, std::memory_order_release);
     }
     JobResult result = execute_job(job, context);
     if (context.faults.fires(FaultPoint::mid_job, job)) die_by_fault();
-    if (context.status) context.status->job_seq.store(0, std::memory_order_release);
+    if (published) context.status->job_seq.store(0, std::memory_order_release);
     return result;
 }
 
