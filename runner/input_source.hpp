@@ -35,6 +35,9 @@ class InputSource {
     // Cheap and exact enough for spinning: whether next() would give a job now. Sources
     // that are only read after fd() polls readable need not say.
     virtual bool available() const { return false; }
+    // The supervisor is about to sleep (true; it re-checks available() after) or has
+    // woken: a source that knows can skip waking it through fd() while it is awake.
+    virtual void set_consumer_sleeping(bool /*sleeping*/) {}
 };
 
 // One ::: or :::: list, whole. linked: pairs element by element with the list before

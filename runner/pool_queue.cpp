@@ -76,9 +76,11 @@ void PoolQueue::fill() {
 void PoolQueue::push_locked(Submission&& s, bool& wake) {
     if (closed_.load(std::memory_order_relaxed))
         throw std::logic_error("ringrun::Pool: submitted after shutdown()");
-    wake |= shared_.empty();
     shared_.push_back(std::move(s));
-    shared_count_.store(shared_.size(), std::memory_order_release);
+    shared_count_.store(shared_.size(), std::memory_order_seq_cst);
+    // Pairs with the supervisor's sleeping flag, then its available() check: one of the
+    // two sees the other.
+    wake |= supervisor_sleeping_.load(std::memory_order_seq_cst);
 }
 
 std::future<std::string> PoolQueue::submit(std::string_view task, std::string payload) {

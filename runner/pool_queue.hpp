@@ -76,6 +76,9 @@ class PoolQueue : public InputSource {
     void fill() override;
     bool take_cancel_request() override;
     bool available() const override;
+    void set_consumer_sleeping(bool sleeping) override {
+        supervisor_sleeping_.store(sleeping, std::memory_order_seq_cst);
+    }
     // Completes the task read as seq: a future at once, a map() call's result at the
     // next flush().
     void complete(uint64_t seq, TaskResult&& result);
@@ -87,7 +90,7 @@ class PoolQueue : public InputSource {
         std::string payload;
         TaskWaiter waiter;
     };
-    // Queues s (the caller holds mutex_); wakes the supervisor when the queue was empty.
+    // Queues s (the caller holds mutex_); notes whether the supervisor must be woken.
     void push_locked(Submission&& s, bool& wake);
     // Hands result to waiter (exactly once per waiter); a map() result is added to
     // deliveries, for deliver_all.
@@ -102,6 +105,8 @@ class PoolQueue : public InputSource {
     std::atomic<size_t> shared_count_{0};
     std::atomic<bool> closed_{false};
     std::atomic<bool> cancel_requested_{false};
+    // Whether the supervisor sleeps (or is about to): only then does a submission wake it.
+    std::atomic<bool> supervisor_sleeping_{true};
     // The supervisor's side: a batch swapped out of shared_, and the waiters of the
     // tasks it has read, by seq (front: first_seq_).
     std::deque<Submission> taken_;

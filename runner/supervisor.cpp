@@ -215,13 +215,14 @@ int Supervisor::run() {
         if (progress) spun_in_vain = false;
         if (progress || finished()) continue;
         if (!spun_in_vain && scheduler_.mean_runtime_ns() < kSpinWorthwhileBelowNs) {
-            auto until = Clock::now() + kSpinBeforeSleep;
+            auto until = Clock::now() + (options_.embedded ? 5 * kSpinBeforeSleep : kSpinBeforeSleep);
             bool ready = false;
             while (!ready && Clock::now() < until) {
                 for (int i = 0; i < 32 && !ready; ++i) {
                     ready = results_reserved() || input_.available();
                     ipc::cpu_relax();
                 }
+                if (!ready && options_.embedded) sched_yield();
             }
             spun_in_vain = ready;
             if (ready) continue;
@@ -858,12 +859,16 @@ void Supervisor::wait_for_events() {
     for (size_t slot = 0; slot < workers_->slots(); ++slot) release_results(slot);
     for (size_t slot = 0; slot < workers_->slots(); ++slot)
         workers_->result_ring(slot).set_consumer_waiting(true);
+    input_.set_consumer_sleeping(true);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     struct epoll_event events[8];
-    const bool sleep = !results_waiting();
+    const bool input_waiting = !stopping_ && input_.available() &&
+                               scheduler_.pending_count() < options_.input_window;
+    const bool sleep = !results_waiting() && !input_waiting;
     int n = sleep ? events_->wait(events, 8, wait_timeout_ms()) : 0;
     for (size_t slot = 0; slot < workers_->slots(); ++slot)
         workers_->result_ring(slot).set_consumer_waiting(false);
+    input_.set_consumer_sleeping(false);
     if (sleep && n == 0 && options_.embedded)  // woken by time: no exit may go unnoticed
         for (const auto& exit : workers_->reap()) handle_worker_exit(exit);
     for (int i = 0; i < n; ++i) {
