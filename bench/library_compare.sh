@@ -1,0 +1,81 @@
+#!/bin/bash
+# The library's figures, side by side with Python's multiprocessing on this machine, in
+# one go: `ringrun bench --json` (the processes-versus-threads matrix through
+# ringrun::Pool), then Python's Pool.imap_unordered (chunksize 1),
+# ProcessPoolExecutor.submit and Pool.apply round trips, each timed inside Python around
+# its loop only (as ringrun bench times its map, without start-up). Writes
+# docs/benchmarks-library.md. Usage: bench/library_compare.sh [--quick]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --bench
+scripts/build.sh >/dev/null
+ringrun="$(pwd)/build/ringrun"
+out=docs/benchmarks-library.md
+quick=${1:-}
+py_tasks=200000; py_submits=100000; py_applies=20000
+if [ "$quick" = "--quick" ]; then py_tasks=20000; py_submits=10000; py_applies=2000; fi
+
+echo "ringrun bench ..." >&2
+"$ringrun" bench --json $quick > /tmp/ringrun-bench.json
+
+echo "Python anchors ..." >&2
+python3 - "$py_tasks" "$py_submits" "$py_applies" > /tmp/ringrun-bench-python.json <<'PY'
+import concurrent.futures as cf, json, multiprocessing as mp, sys, time
+def noop(x): return None
+if __name__ == "__main__":
+    tasks, submits, applies = map(int, sys.argv[1:])
+    out = {}
+    with mp.Pool(2) as pool:
+        t = time.perf_counter()
+        for _ in pool.imap_unordered(noop, range(tasks), chunksize=1): pass
+        out["imap_unordered"] = tasks / (time.perf_counter() - t)
+        lat = []
+        for i in range(applies):
+            t = time.perf_counter(); pool.apply(noop, (i,)); lat.append(time.perf_counter() - t)
+        lat.sort()
+        out["apply_p50_us"] = lat[len(lat) // 2] * 1e6
+        out["apply_p99_us"] = lat[len(lat) * 99 // 100] * 1e6
+    with cf.ProcessPoolExecutor(2) as ex:
+        t = time.perf_counter()
+        for f in [ex.submit(noop, i) for i in range(submits)]: f.result()
+        out["executor_submit"] = submits / (time.perf_counter() - t)
+    print(json.dumps(out))
+PY
+
+python3 - "$out" <<'PY'
+import json, subprocess, sys
+bench = json.load(open("/tmp/ringrun-bench.json"))
+py = json.load(open("/tmp/ringrun-bench-python.json"))
+cells = {(c["backend"], c["workload"]): c for c in bench["cells"]}
+proc, thr = cells[("processes", "noop")], cells[("threads", "noop")]
+def f(x, fmt="{:,.0f}"): return "-" if x is None else fmt.format(x)
+def r(a, b): return "-" if not a or not b else "{:.2f}".format(a / b)
+date = subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True, text=True).stdout.strip()
+uname = subprocess.run(["uname", "-r"], capture_output=True, text=True).stdout.strip()
+lines = [
+    "# Library benchmarks (ringrun::Pool)", "",
+    f"Written by `bench/library_compare.sh` on {date} on this machine ({bench['cores']} cores, {uname}),",
+    f"{bench['workers']} workers in every pool; all rows come from the same invocation.",
+    "Ratios matter more than absolute figures: shared machines drift.", "",
+    "## No-op tasks, each dispatched and gathered on its own", "",
+    "| runner | tasks/s | ringrun processes' ratio to it |", "| --- | ---: | ---: |",
+    f"| ringrun::Pool::map, processes | {f(proc['tasks_per_second'])} | 1.00 |",
+    f"| ringrun::Pool::map, threads | {f(thr['tasks_per_second'])} | {r(proc['tasks_per_second'], thr['tasks_per_second'])} |",
+    f"| Python `Pool.imap_unordered`, chunksize 1 | {f(py['imap_unordered'])} | {r(proc['tasks_per_second'], py['imap_unordered'])} |",
+    f"| Python `ProcessPoolExecutor.submit` | {f(py['executor_submit'])} | {r(proc['tasks_per_second'], py['executor_submit'])} |",
+    "", "## One no-op task's round trip", "",
+    "| runner | p50 µs | p99 µs |", "| --- | ---: | ---: |",
+    f"| ringrun `Pool::submit(...).get()`, processes | {f(proc['round_trip_p50_us'], '{:.1f}')} | {f(proc['round_trip_p99_us'], '{:.1f}')} |",
+    f"| ringrun `Pool::submit(...).get()`, threads | {f(thr['round_trip_p50_us'], '{:.1f}')} | {f(thr['round_trip_p99_us'], '{:.1f}')} |",
+    f"| Python `Pool.apply` | {f(py['apply_p50_us'], '{:.1f}')} | {f(py['apply_p99_us'], '{:.1f}')} |",
+    "", "## The whole matrix (`ringrun bench`)", "",
+    "| backend | workload | tasks/s | p50 µs | p99 µs | start-up ms | peak MiB | what a crash did |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+]
+for c in bench["cells"]:
+    lines.append(f"| {c['backend']} | {c['workload']} | {f(c['tasks_per_second'])} | "
+                 f"{f(c['round_trip_p50_us'], '{:.1f}')} | {f(c['round_trip_p99_us'], '{:.1f}')} | "
+                 f"{f(c['startup_ms'], '{:.2f}')} | {c['peak_memory_bytes'] / 2**20:.1f} | {c['crash_outcome']} |")
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
+cat "$out"
