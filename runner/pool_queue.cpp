@@ -53,7 +53,9 @@ void PoolQueue::deliver_all(std::vector<MapResults::Delivery>& deliveries) {
     deliveries.clear();
 }
 
-void PoolQueue::flush() { deliver_all(deliveries_); }
+void PoolQueue::flush() {
+    deliver_all(deliveries_);
+}
 
 PoolQueue::PoolQueue()
     : wake_fd_(sys::checked("eventfd", "pool queue",
@@ -144,7 +146,8 @@ void PoolQueue::fail_all(const std::string& why) {
         shared_count_.store(0, std::memory_order_release);
     }
     for (auto* queue : {&taken_, &left})
-        for (Submission& s : *queue) complete(s.waiter, {TaskStatus::lost, {}, why, 0}, deliveries_);
+        for (Submission& s : *queue)
+            complete(s.waiter, {TaskStatus::lost, {}, why, 0}, deliveries_);
     taken_.clear();
     for (TaskWaiter& waiter : waiters_)
         if (!waiter.done) complete(waiter, {TaskStatus::lost, {}, why, 0}, deliveries_);

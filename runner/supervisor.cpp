@@ -215,7 +215,8 @@ int Supervisor::run() {
         if (progress) spun_in_vain = false;
         if (progress || finished()) continue;
         if (!spun_in_vain && scheduler_.mean_runtime_ns() < kSpinWorthwhileBelowNs) {
-            auto until = Clock::now() + (options_.embedded ? 5 * kSpinBeforeSleep : kSpinBeforeSleep);
+            auto until =
+                Clock::now() + (options_.embedded ? 5 * kSpinBeforeSleep : kSpinBeforeSleep);
             bool ready = false;
             while (!ready && Clock::now() < until) {
                 for (int i = 0; i < 32 && !ready; ++i) {
@@ -862,8 +863,8 @@ void Supervisor::wait_for_events() {
     input_.set_consumer_sleeping(true);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     struct epoll_event events[8];
-    const bool input_waiting = !stopping_ && input_.available() &&
-                               scheduler_.pending_count() < options_.input_window;
+    const bool input_waiting =
+        !stopping_ && input_.available() && scheduler_.pending_count() < options_.input_window;
     const bool sleep = !results_waiting() && !input_waiting;
     int n = sleep ? events_->wait(events, 8, wait_timeout_ms()) : 0;
     for (size_t slot = 0; slot < workers_->slots(); ++slot)
