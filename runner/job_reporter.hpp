@@ -26,7 +26,7 @@ class JobSink {
     virtual bool job_finished(uint64_t seq, const std::vector<std::string>& inputs,
                               JobResult& result) = 0;
     // A job that will not run (--resume skipped it, or it was cancelled before it started).
-    virtual bool job_skipped(uint64_t seq) = 0;
+    virtual bool job_skipped(uint64_t seq, const std::vector<std::string>& inputs) = 0;
     // The supervisor has gathered a batch of results, or is about to sleep: a sink that
     // buffers hands over what it holds.
     virtual void flush() {}
@@ -48,7 +48,9 @@ class JobReporter : public JobSink {
     // Returns false when stdout can no longer be written.
     bool job_finished(uint64_t seq, const std::vector<std::string>& inputs,
                       JobResult& result) override;
-    bool job_skipped(uint64_t seq) override { return printer_.job_skipped(seq); }
+    bool job_skipped(uint64_t seq, const std::vector<std::string>&) override {
+        return printer_.job_skipped(seq);
+    }
     // The run is over: print what --keep-order still holds.
     bool finish() override { return printer_.flush_all(); }
     bool backlogged(size_t max_bytes, size_t max_jobs) const override {

@@ -13,7 +13,8 @@
 namespace ringrun {
 namespace {
 
-// A pool job's inputs are its task's name and its payload.
+// A pool job's inputs are its task's name, its payload, and where its waiter is
+// (PoolQueue's business).
 class PoolJobs : public JobBuilder {
   public:
     void fill_job(uint64_t seq, uint32_t, const std::vector<std::string>& inputs,
@@ -62,15 +63,16 @@ TaskResult task_result_of(JobResult& r) {
 class PoolSink : public JobSink {
   public:
     PoolSink(PoolQueue& queue, const JobBuilder& jobs) : queue_(queue), jobs_(jobs) {}
-    bool job_finished(uint64_t seq, const std::vector<std::string>&, JobResult& result) override {
+    bool job_finished(uint64_t, const std::vector<std::string>& inputs,
+                      JobResult& result) override {
         (result.status == JobStatus::ok ? succeeded : failed)
             .fetch_add(1, std::memory_order_relaxed);
-        queue_.complete(seq, task_result_of(result));
+        queue_.complete(inputs, task_result_of(result));
         return true;
     }
-    bool job_skipped(uint64_t seq) override {
+    bool job_skipped(uint64_t, const std::vector<std::string>& inputs) override {
         failed.fetch_add(1, std::memory_order_relaxed);
-        queue_.complete(seq, {TaskStatus::cancelled, {}, "cancelled before it started", 0});
+        queue_.complete(inputs, {TaskStatus::cancelled, {}, "cancelled before it started", 0});
         return true;
     }
     void flush() override { queue_.flush(); }
@@ -138,8 +140,7 @@ class Pool::Engine {
         if (!thread_.joinable()) return;
         if (how == Shutdown::cancel) queue_.cancel_pending();
         queue_.close();
-        thread_.join();
-        supervisor_.reset();  // stops and reaps the workers, removes the segment
+        thread_.join();  // the run's end stopped and reaped the workers
     }
 
     void run() {
@@ -190,7 +191,7 @@ PoolStats Pool::stats() const {
     PoolStats s;
     s.succeeded = engine_->sink_.succeeded.load(std::memory_order_relaxed);
     s.failed = engine_->sink_.failed.load(std::memory_order_relaxed);
-    if (engine_->supervisor_) s.worker_restarts = engine_->supervisor_->restarts();
+    s.worker_restarts = engine_->supervisor_->restarts();
     return s;
 }
 

@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <stdexcept>
 
 #include "ipc/system_call.hpp"
@@ -164,10 +165,20 @@ bool PoolQueue::next(std::vector<std::string>& inputs) {
         if (taken_.empty()) return false;
     }
     Submission& s = taken_.front();
-    inputs.resize(2);
+    uint32_t index;
+    if (free_waiters_.empty()) {
+        index = static_cast<uint32_t>(waiters_.size());
+        waiters_.emplace_back();
+    } else {
+        index = free_waiters_.back();
+        free_waiters_.pop_back();
+    }
+    waiters_[index] = std::move(s.waiter);
+    waiters_[index].done = false;
+    inputs.resize(3);
     inputs[0] = s.task;
     inputs[1] = std::move(s.payload);
-    waiters_.push_back(std::move(s.waiter));
+    inputs[2].assign(reinterpret_cast<const char*>(&index), sizeof index);
     taken_.pop_front();
     return true;
 }
@@ -191,15 +202,14 @@ bool PoolQueue::available() const {
     return !taken_.empty() || shared_count_.load(std::memory_order_relaxed) > 0;
 }
 
-void PoolQueue::complete(uint64_t seq, TaskResult&& result) {
-    if (seq < first_seq_ || seq - first_seq_ >= waiters_.size()) return;  // not ours
-    TaskWaiter& waiter = waiters_[seq - first_seq_];
-    if (waiter.done) return;
-    complete(waiter, std::move(result), deliveries_);
-    while (!waiters_.empty() && waiters_.front().done) {
-        waiters_.pop_front();
-        ++first_seq_;
-    }
+void PoolQueue::complete(const std::vector<std::string>& inputs, TaskResult&& result) {
+    uint32_t index;
+    if (inputs.size() != 3 || inputs[2].size() != sizeof index) return;  // not ours
+    std::memcpy(&index, inputs[2].data(), sizeof index);
+    if (index >= waiters_.size() || waiters_[index].done) return;
+    complete(waiters_[index], std::move(result), deliveries_);
+    waiters_[index] = TaskWaiter{};  // drops the promise's reference now
+    free_waiters_.push_back(index);
 }
 
 }  // namespace ringrun

@@ -46,7 +46,7 @@ struct TaskWaiter {
     std::optional<std::promise<std::string>> promise;  // none for map(): no allocation
     MapResults* map = nullptr;
     uint64_t index = 0;
-    bool done = false;
+    bool done = true;  // completed, or (in the supervisor's table) a free entry
 };
 
 class PoolQueue : public InputSource {
@@ -68,8 +68,8 @@ class PoolQueue : public InputSource {
     // After the supervisor's run ended abnormally: every task still waiting fails.
     void fail_all(const std::string& why);
 
-    // The supervisor's side (the pool's thread only). The n-th job read is seq n: the
-    // supervisor numbers its inputs in the order it reads them, from 1.
+    // The supervisor's side (the pool's thread only). A job's inputs are its task, its
+    // payload, and the index of its waiter among those the supervisor holds.
     bool next(std::vector<std::string>& inputs) override;
     bool exhausted() const override;
     int fd() const override { return exhausted() ? -1 : wake_fd_; }
@@ -79,9 +79,9 @@ class PoolQueue : public InputSource {
     void set_consumer_sleeping(bool sleeping) override {
         supervisor_sleeping_.store(sleeping, std::memory_order_seq_cst);
     }
-    // Completes the task read as seq: a future at once, a map() call's result at the
-    // next flush().
-    void complete(uint64_t seq, TaskResult&& result);
+    // Completes the task read with inputs: a future at once, a map() call's result at
+    // the next flush().
+    void complete(const std::vector<std::string>& inputs, TaskResult&& result);
     void flush();
 
   private:
@@ -108,11 +108,12 @@ class PoolQueue : public InputSource {
     // Whether the supervisor sleeps (or is about to): only then does a submission wake it.
     std::atomic<bool> supervisor_sleeping_{true};
     // The supervisor's side: a batch swapped out of shared_, and the waiters of the
-    // tasks it has read, by seq (front: first_seq_).
+    // tasks it has read, reused once completed (so the table is as large as the most
+    // tasks the supervisor ever held at once, however long one of them runs).
     std::deque<Submission> taken_;
-    std::deque<TaskWaiter> waiters_;
+    std::vector<TaskWaiter> waiters_;
+    std::vector<uint32_t> free_waiters_;
     std::vector<MapResults::Delivery> deliveries_;  // map() results not yet flushed
-    uint64_t first_seq_ = 1;
 };
 
 }  // namespace ringrun

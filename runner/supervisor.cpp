@@ -263,7 +263,7 @@ bool Supervisor::read_input() {
             progress = true;
             if (!options_.skip_seqs.empty() && options_.skip_seqs.count(seq)) {
                 // --resume: done in an earlier run.
-                if (!report_.job_skipped(seq)) {
+                if (!report_.job_skipped(seq, input_scratch_)) {
                     output_closed_ = true;
                     begin_stop();
                 }
@@ -520,7 +520,7 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
     if (result.status == JobStatus::cancelled) {  // the run stopped before it started
         QueuedJob job = scheduler_.complete_oldest(slot, 0);
         remove_output_files(result);
-        if (!report_.job_skipped(job.seq)) output_closed_ = true;
+        if (!report_.job_skipped(job.seq, job.inputs)) output_closed_ = true;
         return;
     }
     QueuedJob job = scheduler_.complete_oldest(slot, result.end_ns - result.start_ns);
@@ -751,7 +751,7 @@ void Supervisor::cancel_pending(int exit_code, const std::string& why) {
     for (QueuedJob& job : scheduler_.take_pending()) {
         if (exit_code != 0) {
             fail_unrun(std::move(job), exit_code, why);
-        } else if (!report_.job_skipped(job.seq)) {
+        } else if (!report_.job_skipped(job.seq, job.inputs)) {
             output_closed_ = true;
             begin_stop();
         }

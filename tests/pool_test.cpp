@@ -147,6 +147,17 @@ TEST_P(PoolOnBothBackends, MapReportsFailuresPerElementAndRethrowsFromTheCallbac
     EXPECT_EQ(pool.submit("square", "4").get(), "16");
 }
 
+TEST_P(PoolOnBothBackends, ALongTaskDoesNotHoldUpTheOnesAroundIt) {
+    Pool pool(options());
+    auto slow = pool.submit("sleep", "300");
+    size_t ok = 0;
+    pool.map("square", std::vector<std::string>(50'000, "3"),
+             [&](uint64_t, TaskResult& r) { ok += r.ok() && r.value == "9"; });
+    EXPECT_EQ(ok, 50'000u);
+    EXPECT_EQ(slow.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+    EXPECT_EQ(slow.get(), "");
+}
+
 TEST_P(PoolOnBothBackends, LargePayloadsTravelBothWays) {
     Pool pool(options());
     std::string big(8 << 20, 'x');
