@@ -60,6 +60,16 @@ std::string announce_then_sleep(std::string_view marker) {
 }
 RINGRUN_TASK(announce_then_sleep);
 
+// Returns once path exists (a test creates it), or fails after 60 s.
+std::string wait_for_file(std::string_view path) {
+    const std::string file(path);
+    if (!ringrun::testing::poll_until([&] { return ::access(file.c_str(), F_OK) == 0; },
+                                      std::chrono::seconds(60)))
+        throw std::runtime_error("never appeared");
+    return "found";
+}
+RINGRUN_TASK(wait_for_file);
+
 // How often this worker's start hook ran, and who the worker is.
 thread_local int hook_runs = 0;
 std::string hook_report(std::string_view) {
@@ -148,14 +158,16 @@ TEST_P(PoolOnBothBackends, MapReportsFailuresPerElementAndRethrowsFromTheCallbac
 }
 
 TEST_P(PoolOnBothBackends, ALongTaskDoesNotHoldUpTheOnesAroundIt) {
+    ringrun::testing::ScratchDir dir;
     Pool pool(options());
-    auto slow = pool.submit("sleep", "300");
+    auto slow = pool.submit("wait_for_file", dir.path("go"));
     size_t ok = 0;
     pool.map("square", std::vector<std::string>(50'000, "3"),
              [&](uint64_t, TaskResult& r) { ok += r.ok() && r.value == "9"; });
     EXPECT_EQ(ok, 50'000u);
     EXPECT_EQ(slow.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
-    EXPECT_EQ(slow.get(), "");
+    dir.write("go", "");
+    EXPECT_EQ(slow.get(), "found");
 }
 
 TEST_P(PoolOnBothBackends, LargePayloadsTravelBothWays) {
