@@ -22,8 +22,17 @@ void MapResults::take(std::vector<std::pair<uint64_t, TaskResult>>& out, size_t 
     out.clear();
     std::unique_lock lock(mutex_);
     if (done_.size() < at_least) {
+        // Whatever has come after a millisecond is taken too: the rest of the batch may
+        // be queued behind a long task.
         wake_at_ = at_least;
-        delivered_.wait(lock, [&] { return done_.size() >= at_least; });
+        const auto patience = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+        while (done_.size() < at_least) {
+            if (delivered_.wait_until(lock, patience) == std::cv_status::timeout) break;
+        }
+        if (done_.empty()) {
+            wake_at_ = 1;
+            delivered_.wait(lock, [&] { return !done_.empty(); });
+        }
         wake_at_ = 0;
     }
     out.swap(done_);

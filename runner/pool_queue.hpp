@@ -30,8 +30,9 @@ class MapResults {
     void deliver(std::vector<Delivery>::iterator first, std::vector<Delivery>::iterator last);
     // Moves the results delivered so far into out (emptied first), waiting until there
     // are at least at_least (which must not exceed the tasks still to complete: each
-    // completes exactly once). Waking the taker once per batch, not once per result,
-    // keeps a futex wake-up off each task's path.
+    // completes exactly once), or for at least one once a millisecond has passed. Waking
+    // the taker once per batch, not once per result, keeps a futex wake-up off each
+    // task's path.
     void take(std::vector<std::pair<uint64_t, TaskResult>>& out, size_t at_least);
 
   private:
