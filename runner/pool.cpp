@@ -104,6 +104,10 @@ SupervisorOptions supervisor_options(const PoolOptions& options) {
     s.max_restarts = options.max_restarts;
     s.restart_window = options.restart_window;
     s.before_first_task = options.worker_start;
+    // Read ahead only what the workers' credits can take (64 each) and as much again:
+    // tasks wait in the PoolQueue until then, where cancelling them is cheap, and the
+    // supervisor's bookkeeping stays small enough to stay in cache.
+    s.input_window = 128 * s.workers;
     return s;
 }
 
