@@ -237,6 +237,7 @@ int Supervisor::run() {
     if (!report_.finish()) output_closed_ = true;
     if (progress_) progress_->finish(succeeded_ + failed_, failed_, next_seq_);
     if (options_.stats) {
+        stats_.restarts = restarts();
         std::string report = stats_.report();
         (void)!::write(2, report.data(), report.size());
     }
@@ -720,8 +721,7 @@ bool Supervisor::restarts_allowed(Clock::time_point now) {
         begin_stop();
         return false;
     }
-    if (options_.embedded && restart_limit_hit_ && !recent_restarts_.empty())
-        restart_limit_hit_ = false;  // back within the limit
+    if (options_.embedded) restart_limit_hit_ = false;  // back within the limit
     return true;
 }
 
@@ -738,7 +738,6 @@ void Supervisor::start_due_workers() {
         SlotLife& life = lives_[slot];
         if (life.up || life.died_ns == 0 || now < life.restart_due) continue;
         start_worker(slot);
-        ++stats_.restarts;
         restarts_.fetch_add(1, std::memory_order_relaxed);
         life.started = now;
         life.jobs_done = 0;

@@ -10,7 +10,7 @@ prefix="$(mktemp -d /tmp/ringrun-prefix.XXXXXX)"
 trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build_dir" --prefix "$prefix" >/dev/null
 cmake -S examples/library -B "$prefix/example" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
-ninja -C "$prefix/example" >/dev/null
+ninja -C "$prefix/example"
 echo "== examples/library built with find_package(ringrun):"
 LD_LIBRARY_PATH="$prefix/lib" "$prefix/example/checksums"
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig" c++ -O2 -o "$prefix/checksums-pc" examples/library/checksums.cpp \
