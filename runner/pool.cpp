@@ -204,7 +204,7 @@ PoolStats Pool::stats() const {
 void Pool::map_erased(std::string_view task, const std::function<bool(std::string&)>& next_payload,
                       const std::function<void(uint64_t, TaskResult&)>& on_result, size_t window) {
     constexpr size_t kBatch = 256;
-    if (window == 0) window = std::max<size_t>(1024, 256 * workers());
+    if (window == 0) window = std::max<size_t>(4096, 1024 * workers());
     MapResults results;
     std::vector<std::string> batch;
     std::vector<std::pair<uint64_t, TaskResult>> done;

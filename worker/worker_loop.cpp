@@ -22,7 +22,12 @@ JobResult run_task(const JobSpec& job, WorkerContext& context) {
     r.attempt = job.attempt;
     r.worker_slot = context.slot;
     r.start_ns = realtime_ns();
-    TaskFunction task = context.tasks->find(job.task_name);
+    // The same task as last time (a map over one task): no hash lookup.
+    if (job.task_name != context.last_task_name) {
+        context.last_task = context.tasks->find(job.task_name);
+        context.last_task_name = job.task_name;
+    }
+    TaskFunction task = context.last_task;
     if (!task) {
         r.status = JobStatus::error;
         r.exit_code = 127;

@@ -43,6 +43,8 @@ struct WorkerContext {
     ipc::Ring result_ring;
     ipc::SpillDirectory spill{""};
     const TaskRegistry* tasks = nullptr;
+    std::string last_task_name;  // the task looked up last, and what it was
+    TaskFunction last_task = nullptr;
     CommandLimits command_limits;
     std::function<void()> before_first_task;  // cleared once it has succeeded
     // Where this slot publishes the job it runs and its command's process group (may be
