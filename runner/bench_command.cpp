@@ -173,9 +173,9 @@ std::string what_a_crash_did(const Cell& cell) {
             WIFSIGNALED(cell.wait_status)
                 ? std::string("died of SIG") + sigabbrev_np(WTERMSIG(cell.wait_status))
                 : "exited " + std::to_string(WEXITSTATUS(cell.wait_status));
-        return "whole run lost: the process " + how + " after " +
+        return "whole run lost: the process " + how + " with " +
                std::to_string(f.completed.load()) + " of " + std::to_string(cell.workload.tasks) +
-               " tasks";
+               " results back";
     }
     if (!crashes) return "-";
     return std::to_string(f.restarts) + " workers replaced, their tasks retried; run completed (" +
