@@ -22,6 +22,10 @@ struct alignas(64) SlotStatus {
     // Set by the supervisor when the run stops starting jobs (--halt, an interrupt):
     // jobs still queued in the worker come back cancelled instead of running.
     std::atomic<bool> stop_starting{false};
+    // The worker process's pid, stored once it has set itself up and entered its loop:
+    // a child forked from a program with other threads can be stuck for good on a lock
+    // one of them held at the fork, and the supervisor replaces one that never says so.
+    std::atomic<int32_t> started_pid{0};
 };
 
 class SlotStatusTable {

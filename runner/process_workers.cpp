@@ -106,6 +106,7 @@ class ProcessWorkers : public WorkerBackend {
         configure(context);
         context.attach_status(&status_[slot_offset_ + slot]);
         context.faults = fault_plan_from_environment();
+        stall_first_start_if_asked();
         try {
             run_worker_loop(context);
         } catch (const std::exception& e) {

@@ -33,6 +33,8 @@ constexpr auto kSpinBeforeSleep = std::chrono::microseconds(20);
 // jobs themselves (measured: 3% of the CPU of a run of `true` commands).
 constexpr double kSpinWorthwhileBelowNs = 200'000;
 constexpr int kSafetyWakeMs = 1000;
+// A worker process that has not entered its loop by then is stuck after its fork.
+constexpr auto kWorkerStartTimeout = std::chrono::seconds(5);
 
 // One line's worth on how a worker ended: a clean exit, an exit code, a crash signal, or
 // SIGKILL (what the OOM killer sends).
@@ -193,10 +195,7 @@ Supervisor::Supervisor(SupervisorOptions options, const JobBuilder& command, Inp
 Supervisor::~Supervisor() = default;
 
 int Supervisor::run() {
-    for (size_t slot = 0; slot < workers_->slots(); ++slot) {
-        start_worker(slot);
-        lives_[slot].started = Clock::now();
-    }
+    for (size_t slot = 0; slot < workers_->slots(); ++slot) start_worker(slot);
     // The spin watches cheaply for anything reserved; if what it saw gave no progress
     // (a record still being written, or one a dead worker never committed), the next
     // idle turn goes straight to wait_for_events, whose check is exact: the loop always
@@ -212,6 +211,7 @@ int Supervisor::run() {
         progress |= read_input();
         progress |= dispatch();
         if (shortest_task_timeout_ms_ > 0) check_task_timeouts();
+        check_worker_starts();
         if (progress) spun_in_vain = false;
         if (progress || finished()) continue;
         if (!spun_in_vain && scheduler_.mean_runtime_ns() < kSpinWorthwhileBelowNs) {
@@ -618,8 +618,10 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
     if (!stopping_ || exit.wait_status != 0) {
         std::string line = "ringrun: worker " + std::to_string(slot + 1) + " (pid " +
                            std::to_string(exit.pid) + ") ";
-        line += life.timed_out_seq ? "was killed: its task overran --timeout"
-                                   : describe_exit(exit.wait_status);
+        line += life.timed_out_seq     ? "was killed: its task overran --timeout"
+                : life.start_timed_out ? "was killed: it had not started 5 s after its fork "
+                                         "(stuck on a lock held at the fork?)"
+                                       : describe_exit(exit.wait_status);
         if (!lost.empty()) line += "; " + std::to_string(lost.size()) + " of its jobs unfinished";
         line += "\n";
         (void)!::write(2, line.data(), line.size());
@@ -627,6 +629,7 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
     for (auto it = lost.rbegin(); it != lost.rend(); ++it)
         retire_lost_job(std::move(*it), slot, exit.wait_status);
     life.timed_out_seq = 0;
+    life.start_timed_out = false;
     held_results_[slot] = HeldResults{};
     workers_->job_ring(slot).reset();  // repairs a mutex its owner died holding
     workers_->result_ring(slot).reset();
@@ -726,9 +729,29 @@ bool Supervisor::restarts_allowed(Clock::time_point now) {
 }
 
 void Supervisor::start_worker(size_t slot) {
+    status_[slot].started_pid.store(0, std::memory_order_relaxed);  // before the fork
     workers_->start(slot);
     events_->watch_exit(slot, workers_->pid(slot));
     lives_[slot].up = true;
+    lives_[slot].confirmed = workers_->pid(slot) <= 0;  // threads need no confirming
+    lives_[slot].started = Clock::now();
+}
+
+// A worker process that never entered its loop (stuck on a lock another thread of this
+// program held when it was forked: the library's hazard, or the sanitizers' allocator)
+// is killed, and its death handled as any other: its jobs are retried elsewhere.
+void Supervisor::check_worker_starts() {
+    for (size_t slot = 0; slot < lives_.size(); ++slot) {
+        SlotLife& life = lives_[slot];
+        if (!life.up || life.confirmed) continue;
+        const pid_t pid = workers_->pid(slot);
+        if (status_[slot].started_pid.load(std::memory_order_acquire) == pid) {
+            life.confirmed = true;
+        } else if (!life.start_timed_out && Clock::now() - life.started > kWorkerStartTimeout) {
+            life.start_timed_out = true;
+            kill(pid, SIGKILL);
+        }
+    }
 }
 
 void Supervisor::start_due_workers() {
@@ -739,7 +762,6 @@ void Supervisor::start_due_workers() {
         if (life.up || life.died_ns == 0 || now < life.restart_due) continue;
         start_worker(slot);
         restarts_.fetch_add(1, std::memory_order_relaxed);
-        life.started = now;
         life.jobs_done = 0;
     }
 }
@@ -798,6 +820,8 @@ int Supervisor::wait_timeout_ms() const {
             wait = std::min(wait, std::chrono::milliseconds(100));
     }
     if (progress_) wait = std::min(wait, progress_->interval());
+    for (const SlotLife& life : lives_)  // check_worker_starts
+        if (life.up && !life.confirmed) wait = std::min(wait, std::chrono::milliseconds(100));
     if (halted_ && options_.halt.when() == HaltPolicy::When::now)
         wait = std::min(wait, std::chrono::milliseconds(20));
     return static_cast<int>(wait.count());

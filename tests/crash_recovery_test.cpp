@@ -144,6 +144,19 @@ TEST(Crash, TaskOverrunningTimeoutGetsItsWorkerReplacedAndIsRecordedTimeout) {
     EXPECT_NE(r.err.find("1 timed out"), std::string::npos) << r.err;
 }
 
+TEST(Crash, AWorkerStuckAfterItsForkIsReplacedAndItsJobsRunElsewhere) {
+    testing::ScratchDir dir;
+    ProgramRun run;
+    run.argv = {RINGRUN_BINARY, "-j2", "--task", "echo", ":::", "a", "b", "c", "d"};
+    run.env = {"RINGRUN_TEST_STUCK_START=" + dir.path("stuck")};
+    run.timeout = std::chrono::seconds(60);
+    auto r = run_program(run);
+    ASSERT_FALSE(r.timed_out);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(lines_of(r.out, true), (std::vector<std::string>{"a", "b", "c", "d"}));
+    EXPECT_NE(r.err.find("had not started 5 s after its fork"), std::string::npos) << r.err;
+}
+
 TEST(Crash, CommandTimeoutKillsItsWholeProcessGroup) {
     const std::string marker = "61." + std::to_string(getpid());
     ProgramRun run;

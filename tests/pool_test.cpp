@@ -104,6 +104,46 @@ TEST_P(PoolOnBothBackends, ManyFuturesAllResolve) {
     EXPECT_EQ(pool.stats().succeeded, 5000u);
 }
 
+TEST_P(PoolOnBothBackends, ThreadsSubmitAndMapConcurrently) {
+    Pool pool(options());
+    std::vector<std::thread> threads;
+    std::atomic<size_t> wrong{0};
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            if (t % 2 == 0) {
+                std::vector<std::future<std::string>> futures;
+                for (int i = 0; i < 5000; ++i)
+                    futures.push_back(pool.submit("square", std::to_string(t * 10000 + i)));
+                for (int i = 0; i < 5000; ++i) {
+                    const long n = t * 10000 + i;
+                    wrong += futures[i].get() != std::to_string(n * n);
+                }
+            } else {
+                pool.map(
+                    "square", std::vector<std::string>(20000, std::to_string(t)),
+                    [&](uint64_t, TaskResult& r) { wrong += r.value != std::to_string(t * t); });
+            }
+        });
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(wrong.load(), 0u);
+    EXPECT_EQ(pool.stats().succeeded, 2 * 5000u + 2 * 20000u);
+}
+
+TEST_P(PoolOnBothBackends, TheDestructorDrainsWhatWasSubmitted) {
+    std::vector<std::future<std::string>> futures;
+    {
+        PoolOptions o = options();
+        o.workers = 0;  // one per core
+        Pool pool(o);
+        EXPECT_GE(pool.workers(), 1u);
+        for (int i = 0; i < 1000; ++i) futures.push_back(pool.submit("square", "11"));
+    }
+    for (auto& f : futures) {
+        ASSERT_EQ(f.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+        EXPECT_EQ(f.get(), "121");
+    }
+}
+
 TEST_P(PoolOnBothBackends, AThrowingTaskFailsItsFutureWithTheMessage) {
     Pool pool(options());
     try {

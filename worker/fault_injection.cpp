@@ -2,6 +2,7 @@
 // clean-up of any kind.
 #include "worker/fault_injection.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -27,6 +28,15 @@ FaultPlan parse_fault_plan(std::string_view text) {
     for (const auto& [name, point] : kPoints)
         if (text.substr(0, colon) == name) return {point, every};
     return {};
+}
+
+void stall_first_start_if_asked() {
+    const char* file = std::getenv("RINGRUN_TEST_STUCK_START");
+    if (!file || !*file) return;
+    const int fd = ::open(file, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) return;  // another worker was the first
+    ::close(fd);
+    for (;;) ::pause();
 }
 
 FaultPlan fault_plan_from_environment() {

@@ -36,4 +36,8 @@ FaultPlan parse_fault_plan(std::string_view text);
 
 [[noreturn]] void die_by_fault();
 
+// RINGRUN_TEST_STUCK_START=FILE: the first worker process to create FILE never enters
+// its loop, as one stuck on a lock another thread held at its fork would not.
+void stall_first_start_if_asked();
+
 }  // namespace ringrun

@@ -4,6 +4,7 @@
 
 #include <capnp/message.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -145,6 +146,7 @@ JobResult execute_job(const JobSpec& job, WorkerContext& context) {
 }
 
 void run_worker_loop(WorkerContext& context) {
+    if (context.status) context.status->started_pid.store(getpid(), std::memory_order_release);
     // Job records are released in batches (one lock per batch), and always before the
     // worker sleeps or starts a command, so a long job never holds ring space.
     constexpr int kReleaseBatch = 32;
