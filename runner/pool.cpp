@@ -131,11 +131,20 @@ const char* task_status_name(TaskStatus status) {
 
 class Pool::Engine {
   public:
+    // Returns once the workers run: forked while the program's other threads wait here
+    // rather than hold locks (the allocator's) that a fork would leave held in the child.
     explicit Engine(const PoolOptions& options)
-        : options_(supervisor_options(options)),
+        : options_(with_start_signal(supervisor_options(options))),
           sink_(queue_, jobs_),
           supervisor_(std::make_unique<Supervisor>(options_, jobs_, queue_, sink_)),
-          thread_([this] { run(); }) {}
+          thread_([this] { run(); }) {
+        try {
+            started_.get_future().get();
+        } catch (...) {
+            thread_.join();
+            throw;
+        }
+    }
 
     ~Engine() { shutdown(Shutdown::drain); }
 
@@ -154,14 +163,28 @@ class Pool::Engine {
             return;
         } catch (const std::exception& e) {
             why = std::string("the pool's supervisor failed: ") + e.what();
+            if (!started_signalled_) {  // the constructor rethrows it
+                started_.set_exception(std::current_exception());
+                return;
+            }
         }
         queue_.fail_all(why);
+    }
+
+    SupervisorOptions with_start_signal(SupervisorOptions s) {
+        s.on_workers_started = [this] {
+            started_signalled_ = true;
+            started_.set_value();
+        };
+        return s;
     }
 
     SupervisorOptions options_;
     PoolQueue queue_;
     PoolJobs jobs_;
     PoolSink sink_;
+    std::promise<void> started_;
+    bool started_signalled_ = false;  // the pool's thread only
     std::unique_ptr<Supervisor> supervisor_;
     std::mutex shutdown_mutex_;
     std::thread thread_;

@@ -196,6 +196,7 @@ Supervisor::~Supervisor() = default;
 
 int Supervisor::run() {
     for (size_t slot = 0; slot < workers_->slots(); ++slot) start_worker(slot);
+    if (options_.on_workers_started) options_.on_workers_started();
     // The spin watches cheaply for anything reserved; if what it saw gave no progress
     // (a record still being written, or one a dead worker never committed), the next
     // idle turn goes straight to wait_for_events, whose check is exact: the loop always

@@ -59,6 +59,9 @@ struct SupervisorOptions {
     size_t max_held_jobs = 65536;
     // Runs in each worker before its first in-process task (the library's start hook).
     std::function<void()> before_first_task;
+    // Called once the first workers have been started (the library's Pool returns from
+    // its constructor then, so that no thread of the program allocates while they fork).
+    std::function<void()> on_workers_started;
     // Inside another program (the library's Pool), on a thread of its own: the supervisor
     // leaves the process's signals alone (worker exits come through pidfds, interrupts
     // are the program's business), forks no orphan reaper (tasks run no commands of
