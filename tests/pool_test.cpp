@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <ranges>
@@ -385,6 +386,32 @@ TEST(PoolOnProcesses, TheRestartLimitFailsWaitingTasksButThePoolRecovers) {
     for (auto& f : crashes) EXPECT_THROW(f.get(), TaskError);
     // Replacement waits for the window; then work runs again.
     EXPECT_EQ(pool.submit("square", "9").get(), "81");
+}
+
+// Entries of a directory whose names start with prefix.
+size_t entries_starting_with(const char* dir, const std::string& prefix) {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        n += e.path().filename().string().rfind(prefix, 0) == 0;
+    return n;
+}
+
+TEST(PoolLifetime, ManyPoolsLeaveNoDescriptorSegmentOrProcessBehind) {
+    const std::string mine = "ringrun." + std::to_string(::getpid()) + ".";  // kSegmentPrefix
+    const size_t fds = entries_starting_with("/proc/self/fd", "");
+    for (int i = 0; i < 60; ++i) {
+        PoolOptions o;
+        o.workers = 2;
+        o.backend = i % 2 ? Backend::threads : Backend::processes;
+        Pool pool(o);
+        EXPECT_EQ(pool.submit("square", "5").get(), "25");
+        if (i % 20 == 0) {  // on processes (i even): a crash and its replacements too
+            EXPECT_THROW(pool.submit("always_crash", "").get(), TaskError);
+        }
+    }
+    EXPECT_EQ(entries_starting_with("/proc/self/fd", ""), fds);
+    EXPECT_EQ(entries_starting_with("/dev/shm", mine), 0u);
+    EXPECT_TRUE(ringrun::testing::children_of(::getpid()).empty());
 }
 
 TEST(PoolOnProcesses, ThePoolLeavesTheProgramsSignalsAndChildrenAlone) {
