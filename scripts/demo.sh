@@ -1,7 +1,8 @@
 #!/bin/sh
 # The README's demo command: installs what is missing, builds, and runs real jobs:
 # compresses a set of generated log files on four worker processes, then streams
-# 100,000 in-process tasks through the rings on both backends.
+# 100,000 in-process tasks through the rings on both backends, and shows what a crashing
+# task does to each (ringrun bench --quick).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -26,3 +27,5 @@ for backend in processes threads; do
     end=$(date +%s.%N)
     awk -v s="$start" -v e="$end" 'BEGIN { printf "100000 tasks in %.2f s (%.0f tasks/s)\n", e - s, 100000 / (e - s) }'
 done
+echo "== ringrun bench --quick --only noop --only crash   (processes vs threads; a task crashes once in 1000)"
+"$ringrun" bench --quick --only noop --only crash 2>/dev/null
