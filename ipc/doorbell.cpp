@@ -18,6 +18,12 @@ Doorbell::~Doorbell() {
     ::close(fd_);
 }
 
+void Doorbell::ring() {
+    const uint64_t one = 1;
+    // EAGAIN only if the counter is about to overflow: the doorbell is ringing anyway.
+    (void)sys::retry_eintr([&] { return ::write(fd_, &one, sizeof one); });
+}
+
 void Doorbell::drain() {
     uint64_t count;
     (void)sys::retry_eintr([&] { return ::read(fd_, &count, sizeof count); });

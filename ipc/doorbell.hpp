@@ -1,6 +1,7 @@
-// The supervisor's doorbell: one eventfd, made before fork, that every result ring rings
-// when the supervisor sleeps. The supervisor waits on it in its single epoll.
-// Must never block: it is non-blocking, and drain() reads whatever is there.
+// A doorbell: one eventfd that wakes the supervisor from its single epoll. Every result
+// ring rings one (made before fork) when the supervisor sleeps; the library's submission
+// queue rings another. Must never block: it is non-blocking, and drain() reads whatever
+// is there.
 #pragma once
 
 namespace ringrun::ipc {
@@ -13,6 +14,7 @@ class Doorbell {
     Doorbell& operator=(const Doorbell&) = delete;
 
     int fd() const { return fd_; }
+    void ring();
     void drain();
 
   private:

@@ -1,13 +1,8 @@
 // Submission queue and result hand-off of the library Pool.
 #include "runner/pool_queue.hpp"
 
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <cstring>
 #include <stdexcept>
-
-#include "ipc/system_call.hpp"
 
 namespace ringrun {
 
@@ -67,24 +62,6 @@ void PoolQueue::flush() {
     deliver_all(deliveries_);
 }
 
-PoolQueue::PoolQueue()
-    : wake_fd_(sys::checked("eventfd", "pool queue",
-                            [] { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); })) {}
-
-PoolQueue::~PoolQueue() {
-    ::close(wake_fd_);
-}
-
-void PoolQueue::wake() {
-    const uint64_t one = 1;
-    (void)!::write(wake_fd_, &one, sizeof one);  // only fails when the counter is huge
-}
-
-void PoolQueue::fill() {
-    uint64_t count;
-    (void)!::read(wake_fd_, &count, sizeof count);
-}
-
 void PoolQueue::push_locked(Submission&& s, bool& wake) {
     if (closed_.load(std::memory_order_relaxed))
         throw std::logic_error("ringrun::Pool: submitted after shutdown()");
@@ -103,7 +80,7 @@ std::future<std::string> PoolQueue::submit(std::string_view task, std::string pa
         std::lock_guard lock(mutex_);
         push_locked(std::move(s), wake_needed);
     }
-    if (wake_needed) wake();
+    if (wake_needed) doorbell_.ring();
     return future;
 }
 
@@ -120,7 +97,7 @@ void PoolQueue::submit_map(std::string_view task, std::vector<std::string>& payl
                         wake_needed);
         }
     }
-    if (wake_needed) wake();
+    if (wake_needed) doorbell_.ring();
 }
 
 void PoolQueue::cancel_pending() {
@@ -131,7 +108,7 @@ void PoolQueue::cancel_pending() {
         shared_count_.store(0, std::memory_order_release);
         cancel_requested_.store(true, std::memory_order_release);
     }
-    wake();
+    doorbell_.ring();
     std::vector<MapResults::Delivery> deliveries;  // this thread's, not the supervisor's
     for (Submission& s : cancelled)
         complete(s.waiter, {TaskStatus::cancelled, {}, "cancelled before it started", 0},
@@ -144,7 +121,7 @@ void PoolQueue::close() {
         std::lock_guard lock(mutex_);
         closed_.store(true, std::memory_order_release);
     }
-    wake();
+    doorbell_.ring();
 }
 
 void PoolQueue::fail_all(const std::string& why) {

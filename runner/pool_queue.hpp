@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "ipc/doorbell.hpp"
 #include "runner/input_source.hpp"
 
 namespace ringrun {
@@ -52,11 +53,6 @@ struct TaskWaiter {
 
 class PoolQueue : public InputSource {
   public:
-    PoolQueue();
-    ~PoolQueue() override;
-    PoolQueue(const PoolQueue&) = delete;
-    PoolQueue& operator=(const PoolQueue&) = delete;
-
     // Any thread. Throw std::logic_error once closed.
     std::future<std::string> submit(std::string_view task, std::string payload);
     void submit_map(std::string_view task, std::vector<std::string>& payloads, MapResults& results,
@@ -73,8 +69,8 @@ class PoolQueue : public InputSource {
     // payload, and the index of its waiter among those the supervisor holds.
     bool next(std::vector<std::string>& inputs) override;
     bool exhausted() const override;
-    int fd() const override { return exhausted() ? -1 : wake_fd_; }
-    void fill() override;
+    int fd() const override { return exhausted() ? -1 : doorbell_.fd(); }
+    void fill() override { doorbell_.drain(); }
     bool take_cancel_request() override;
     bool available() const override;
     void set_consumer_sleeping(bool sleeping) override {
@@ -98,9 +94,8 @@ class PoolQueue : public InputSource {
     static void complete(TaskWaiter& waiter, TaskResult&& result,
                          std::vector<MapResults::Delivery>& deliveries);
     static void deliver_all(std::vector<MapResults::Delivery>& deliveries);
-    void wake();
 
-    int wake_fd_;
+    ipc::Doorbell doorbell_;
     mutable std::mutex mutex_;
     std::deque<Submission> shared_;  // under mutex_
     std::atomic<size_t> shared_count_{0};
