@@ -103,8 +103,7 @@ class ProcessWorkers : public WorkerBackend {
         set_process_title("ringrun: worker " + std::to_string(slot_offset_ + slot + 1));
         WorkerContext context(slot_offset_ + slot, rings_.job_ring(slot), rings_.result_ring(slot),
                               run_dir_.path());
-        configure(context);
-        context.attach_status(&status_[slot_offset_ + slot]);
+        context.configure(settings_, status_);
         context.faults = fault_plan_from_environment();
         stall_first_start_if_asked();
         try {
@@ -116,13 +115,6 @@ class ProcessWorkers : public WorkerBackend {
             _exit(70);
         }
         _exit(0);
-    }
-
-    void configure(WorkerContext& context) {
-        context.command_limits = settings_.commands;
-        context.before_first_task = settings_.before_first_task;
-        context.command_limits.output_directory = run_dir_.path();
-        context.command_limits.output_lock = &status_.output_lock();
     }
 
     size_t slot_offset_;

@@ -42,8 +42,7 @@ class ThreadWorkers : public WorkerBackend {
         threads_[slot] = std::thread([this, slot] {
             WorkerContext context(slot_offset_ + slot, rings_.job_ring(slot),
                                   rings_.result_ring(slot), run_dir_.path());
-            configure(context);
-            context.attach_status(&status_[slot_offset_ + slot]);
+            context.configure(settings_, status_);
             run_worker_loop(context);
         });
     }
@@ -63,13 +62,6 @@ class ThreadWorkers : public WorkerBackend {
         void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
         if (!p) throw std::bad_alloc();
         return std::unique_ptr<void, FreeDeleter>(p);
-    }
-
-    void configure(WorkerContext& context) {
-        context.command_limits = settings_.commands;
-        context.before_first_task = settings_.before_first_task;
-        context.command_limits.output_directory = run_dir_.path();
-        context.command_limits.output_lock = &status_.output_lock();
     }
 
     size_t slot_offset_;

@@ -140,6 +140,14 @@ WorkerContext::WorkerContext(size_t slot_index, ipc::Ring jobs, ipc::Ring result
       spill(spill_directory),
       tasks(&task_registry()) {}
 
+void WorkerContext::configure(const WorkerSettings& settings, ipc::SlotStatusTable& table) {
+    command_limits = settings.commands;
+    command_limits.output_directory = spill.path();
+    command_limits.output_lock = &table.output_lock();
+    before_first_task = settings.before_first_task;
+    attach_status(&table[slot]);
+}
+
 JobResult execute_job(const JobSpec& job, WorkerContext& context) {
     if (job.kind == JobSpec::Kind::task) return run_task(job, context);
     return run_command(job, context.slot, context.command_limits);

@@ -32,6 +32,10 @@ struct WorkerContext {
     WorkerContext(size_t slot, ipc::Ring job_ring, ipc::Ring result_ring,
                   const std::string& spill_directory);
 
+    // How a backend sets up its worker: the run's settings, output files in the spill
+    // directory (the run's), and its slot's entry and the output lock in status.
+    void configure(const WorkerSettings& settings, ipc::SlotStatusTable& status);
+
     // Publishes this worker's job and command group in status.
     void attach_status(ipc::SlotStatus* slot_status) {
         status = slot_status;
