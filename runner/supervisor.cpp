@@ -611,6 +611,10 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
     const size_t slot = exit.slot;
     SlotLife& life = lives_[slot];
     life.up = false;
+    if (!life.confirmed) {  // died before it said it started
+        life.confirmed = true;
+        --unconfirmed_workers_;
+    }
     events_->unwatch_exit(slot);
     status_.kill_command_group(slot);  // its command must not outlive it
     status_[slot].job_seq.store(0);
@@ -735,6 +739,7 @@ void Supervisor::start_worker(size_t slot) {
     events_->watch_exit(slot, workers_->pid(slot));
     lives_[slot].up = true;
     lives_[slot].confirmed = workers_->pid(slot) <= 0;  // threads need no confirming
+    unconfirmed_workers_ += !lives_[slot].confirmed;
     lives_[slot].started = Clock::now();
 }
 
@@ -742,12 +747,14 @@ void Supervisor::start_worker(size_t slot) {
 // program held when it was forked: the library's hazard, or the sanitizers' allocator)
 // is killed, and its death handled as any other: its jobs are retried elsewhere.
 void Supervisor::check_worker_starts() {
+    if (unconfirmed_workers_ == 0) return;  // the usual case: nothing to look at
     for (size_t slot = 0; slot < lives_.size(); ++slot) {
         SlotLife& life = lives_[slot];
         if (!life.up || life.confirmed) continue;
         const pid_t pid = workers_->pid(slot);
         if (status_[slot].started_pid.load(std::memory_order_acquire) == pid) {
             life.confirmed = true;
+            --unconfirmed_workers_;
         } else if (!life.start_timed_out && Clock::now() - life.started > kWorkerStartTimeout) {
             life.start_timed_out = true;
             kill(pid, SIGKILL);
@@ -821,8 +828,8 @@ int Supervisor::wait_timeout_ms() const {
             wait = std::min(wait, std::chrono::milliseconds(100));
     }
     if (progress_) wait = std::min(wait, progress_->interval());
-    for (const SlotLife& life : lives_)  // check_worker_starts
-        if (life.up && !life.confirmed) wait = std::min(wait, std::chrono::milliseconds(100));
+    if (unconfirmed_workers_ > 0)  // check_worker_starts
+        wait = std::min(wait, std::chrono::milliseconds(100));
     if (halted_ && options_.halt.when() == HaltPolicy::When::now)
         wait = std::min(wait, std::chrono::milliseconds(20));
     return static_cast<int>(wait.count());

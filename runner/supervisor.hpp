@@ -151,6 +151,7 @@ class Supervisor {
     std::deque<Clock::time_point> recent_restarts_;
     bool restart_limit_hit_ = false;
     std::atomic<uint64_t> restarts_{0};
+    size_t unconfirmed_workers_ = 0;  // process workers not yet known to have started
     RunStatistics stats_;
     struct HeldResults {  // result records read but not yet released, per slot
         std::optional<ipc::ReadSlot> last;
