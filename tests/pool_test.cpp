@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <ranges>
 #include <ringrun/pool.hpp>
 #include <set>
@@ -78,6 +79,17 @@ std::string hook_report(std::string_view) {
            std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
 }
 RINGRUN_TASK(hook_report);
+
+// The TaskError that f's task failed with; none (a test failure) if it succeeded.
+std::optional<TaskError> error_of(std::future<std::string> f) {
+    try {
+        f.get();
+    } catch (const TaskError& e) {
+        return e;
+    }
+    ADD_FAILURE() << "no exception";
+    return std::nullopt;
+}
 
 class PoolOnBothBackends : public ::testing::TestWithParam<Backend> {
   protected:
@@ -147,20 +159,18 @@ TEST_P(PoolOnBothBackends, TheDestructorDrainsWhatWasSubmitted) {
 
 TEST_P(PoolOnBothBackends, AThrowingTaskFailsItsFutureWithTheMessage) {
     Pool pool(options());
-    try {
-        pool.submit("refuse", "this").get();
-        FAIL() << "no exception";
-    } catch (const TaskError& e) {
-        EXPECT_EQ(e.status(), TaskStatus::failed);
-        EXPECT_NE(std::string(e.what()).find("refused this"), std::string::npos) << e.what();
-        EXPECT_EQ(e.attempts(), 1u);  // failures are not retried unless asked
+    {
+        auto e = error_of(pool.submit("refuse", "this"));
+        ASSERT_TRUE(e);
+        EXPECT_EQ(e->status(), TaskStatus::failed);
+        EXPECT_NE(std::string(e->what()).find("refused this"), std::string::npos) << e->what();
+        EXPECT_EQ(e->attempts(), 1u);  // failures are not retried unless asked
     }
-    try {
-        pool.submit("no_such_task", "").get();
-        FAIL() << "no exception";
-    } catch (const TaskError& e) {
-        EXPECT_EQ(e.status(), TaskStatus::failed);
-        EXPECT_NE(std::string(e.what()).find("unknown task 'no_such_task'"), std::string::npos);
+    {
+        auto e = error_of(pool.submit("no_such_task", ""));
+        ASSERT_TRUE(e);
+        EXPECT_EQ(e->status(), TaskStatus::failed);
+        EXPECT_NE(std::string(e->what()).find("unknown task 'no_such_task'"), std::string::npos);
     }
     EXPECT_EQ(pool.submit("square", "3").get(), "9");  // still usable
 }
@@ -257,14 +267,10 @@ TEST_P(PoolOnBothBackends, AThrowingStartHookFailsTheTaskAndIsTriedAgain) {
         if (attempts->fetch_add(1) == 0) throw std::runtime_error("model not found");
     };
     Pool pool(o);
-    try {
-        pool.submit("square", "2").get();
-        FAIL() << "no exception";
-    } catch (const TaskError& e) {
-        EXPECT_NE(std::string(e.what()).find("start hook threw: model not found"),
-                  std::string::npos)
-            << e.what();
-    }
+    auto e = error_of(pool.submit("square", "2"));
+    ASSERT_TRUE(e);
+    EXPECT_NE(std::string(e->what()).find("start hook threw: model not found"), std::string::npos)
+        << e->what();
     EXPECT_EQ(pool.submit("square", "2").get(), "4");
 }
 
@@ -348,14 +354,11 @@ TEST(PoolOnProcesses, ATaskThatAlwaysCrashesFailsAfterItsLastAttemptAndThePoolSt
     PoolOptions o = process_options();
     o.retries = 2;
     Pool pool(o);
-    try {
-        pool.submit("always_crash", "").get();
-        FAIL() << "no exception";
-    } catch (const TaskError& e) {
-        EXPECT_EQ(e.status(), TaskStatus::lost);
-        EXPECT_EQ(e.attempts(), 3u);
-        EXPECT_NE(std::string(e.what()).find("SIGKILL"), std::string::npos) << e.what();
-    }
+    auto e = error_of(pool.submit("always_crash", ""));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->status(), TaskStatus::lost);
+    EXPECT_EQ(e->attempts(), 3u);
+    EXPECT_NE(std::string(e->what()).find("SIGKILL"), std::string::npos) << e->what();
     EXPECT_EQ(pool.submit("square", "7").get(), "49");
     // A worker dying before its first task is replaced after a growing delay.
     EXPECT_TRUE(ringrun::testing::poll_until([&] { return pool.stats().worker_restarts == 3; },
@@ -366,12 +369,9 @@ TEST(PoolOnProcesses, AnOverrunningTaskTimesOutAndItsWorkerIsReplaced) {
     PoolOptions o = process_options(1);
     o.timeout = std::chrono::milliseconds(100);
     Pool pool(o);
-    try {
-        pool.submit("sleep", "5000").get();
-        FAIL() << "no exception";
-    } catch (const TaskError& e) {
-        EXPECT_EQ(e.status(), TaskStatus::timeout);
-    }
+    auto e = error_of(pool.submit("sleep", "5000"));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->status(), TaskStatus::timeout);
     EXPECT_EQ(pool.submit("square", "8").get(), "64");
 }
 
