@@ -47,6 +47,15 @@ struct WriteSlot {
     RecordHeader* header;
 };
 
+// Asks for slot's cache lines ahead of writing them. Records reserved together are
+// prefetched together, so their lines (last read by the other side, on another core)
+// arrive at once instead of one stall per line.
+inline void prefetch_for_write(const WriteSlot& slot) {
+    const auto* first = reinterpret_cast<const char*>(slot.header);
+    for (size_t offset = 0; offset < sizeof(RecordHeader) + slot.size; offset += 64)
+        __builtin_prefetch(first + offset, /*for writing*/ 1);
+}
+
 // A committed record, readable in place until release().
 struct ReadSlot {
     const std::byte* data;

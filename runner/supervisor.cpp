@@ -167,6 +167,7 @@ Supervisor::Supervisor(SupervisorOptions options, const JobBuilder& command, Inp
       status_(options_.slots()),
       workers_(nullptr),
       scheduler_(options_.slots(), options_.thread_slots > 0 ? options_.workers : SIZE_MAX),
+      dispatched_(options_.slots(), false),
       faulted_(options_.slots(), false),
       lives_(options_.slots()),
       held_results_(options_.slots()),
@@ -343,14 +344,19 @@ bool Supervisor::dispatch() {
     bool progress = false;
     // Idle workers first, one job each, so that a few long jobs spread over all workers
     // instead of queueing in the first; then the rest of the credits.
+    std::fill(dispatched_.begin(), dispatched_.end(), false);
     for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot)
-        if (lives_[slot].up && scheduler_.in_flight(slot) == 0) progress |= dispatch_to(slot, 1);
+        if (lives_[slot].up && scheduler_.in_flight(slot) == 0)
+            dispatched_[slot] = dispatch_to(slot, 1);
     for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot)
-        if (lives_[slot].up) progress |= dispatch_to(slot, SIZE_MAX);
-    // One wake-up per worker for the whole batch.
-    if (progress)
-        for (size_t slot = 0; slot < workers_->slots(); ++slot)
-            workers_->job_ring(slot).notify_consumer();
+        if (lives_[slot].up && dispatch_to(slot, SIZE_MAX)) dispatched_[slot] = true;
+    // One wake-up per worker for the whole batch, and none for a worker given nothing: it
+    // would wake to spin on an empty ring, taking a core from those that have work.
+    for (size_t slot = 0; slot < workers_->slots(); ++slot) {
+        if (!dispatched_[slot]) continue;
+        workers_->job_ring(slot).notify_consumer();
+        progress = true;
+    }
     return progress;
 }
 
@@ -397,6 +403,7 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
         }
         const size_t reserved = ring.try_reserve_many(std::span(record_sizes_.data(), batch),
                                                       std::span(write_slots_.data(), batch));
+        for (size_t i = 0; i < reserved; ++i) ipc::prefetch_for_write(write_slots_[i]);
         for (size_t i = 0; i < reserved; ++i) {
             const JobSpec& job = job_batch_[i];
             if (!scheduler_.has_pending_for(slot)) {  // a failure below closed the output

@@ -135,8 +135,9 @@ class Supervisor {
     std::optional<OrphanReaper> reaper_;
     std::unique_ptr<WorkerBackend> workers_;
     Scheduler scheduler_;
-    std::vector<bool> faulted_;  // slots whose worker broke the protocol and is being killed
-    struct SlotLife {            // one slot's worker, across its replacements
+    std::vector<bool> dispatched_;  // dispatch(): the slots given jobs this turn
+    std::vector<bool> faulted_;     // slots whose worker broke the protocol and is being killed
+    struct SlotLife {               // one slot's worker, across its replacements
         bool up = false;
         Clock::time_point started;
         Clock::time_point restart_due;  // when down: when to fork its replacement

@@ -138,6 +138,7 @@ TEST_F(Fixture, JobBuiltInPlaceFitsItsBoundForEveryShape) {
             job.task_name = text;
             job.payload = text;
             job.cwd = text;
+            job.tag = text;
             for (size_t i = 0; i < length % 4; ++i) job.env.emplace_back(text, text);
             auto slot = ring.try_reserve(ipc::in_place_record_bytes(max_message_words(job)));
             ASSERT_TRUE(slot);
@@ -149,6 +150,7 @@ TEST_F(Fixture, JobBuiltInPlaceFitsItsBoundForEveryShape) {
             EXPECT_EQ(got.id, job.id);
             EXPECT_EQ(got.env, job.env);
             EXPECT_EQ(got.cwd, job.cwd);
+            EXPECT_EQ(got.tag, job.tag);
         }
     }
 }

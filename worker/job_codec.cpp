@@ -24,6 +24,11 @@ size_t words_for(size_t bytes) {
     return bytes / 8 + 1;
 }
 
+// A blob field the builders below leave unset when empty: it takes no words then.
+size_t words_if_set(const std::string& s) {
+    return s.empty() ? 0 : words_for(s.size());
+}
+
 // Words a struct of type T takes in a message.
 template <typename T>
 constexpr size_t struct_words() {
@@ -32,21 +37,32 @@ constexpr size_t struct_words() {
 
 }  // namespace
 
+// The bounds count only what build_job and build_result write: a record is reserved and
+// zeroed for the bound, so every word of slack is a cache line written for nothing
+// (and, across cores, a line taken from the worker that read it last).
 size_t max_message_words(const JobSpec& job) {
-    size_t words = 1 + struct_words<schema::Job>() + words_for(job.shell_line.size()) +
-                   words_for(job.task_name.size()) + words_for(job.payload.size()) +
-                   words_for(job.cwd.size()) + words_for(job.tag.size());
-    for (const auto& arg : job.argv) words += 1 + words_for(arg.size());
-    words += 1;  // the env list's tag word
+    size_t words = 1 + struct_words<schema::Job>();
+    switch (job.kind) {
+        case JobSpec::Kind::argv:
+            for (const auto& arg : job.argv) words += 1 + words_for(arg.size());
+            break;
+        case JobSpec::Kind::shell:
+            words += words_for(job.shell_line.size());
+            break;
+        case JobSpec::Kind::task:
+            words += words_for(job.task_name.size()) + words_for(job.payload.size());
+            break;
+    }
+    if (!job.env.empty()) words += 1;  // the env list's tag word
     for (const auto& [name, value] : job.env)
         words += struct_words<schema::EnvVar>() + words_for(name.size()) + words_for(value.size());
-    return words;
+    return words + words_if_set(job.cwd) + words_if_set(job.tag);
 }
 
 size_t max_message_words(const JobResult& result) {
-    return 1 + struct_words<schema::Result>() + words_for(result.out.size()) +
-           words_for(result.err.size()) + words_for(result.error_text.size()) +
-           words_for(result.out_file.size()) + words_for(result.err_file.size());
+    return 1 + struct_words<schema::Result>() + words_if_set(result.out) +
+           words_if_set(result.err) + words_if_set(result.error_text) +
+           words_if_set(result.out_file) + words_if_set(result.err_file);
 }
 
 void build_job(const JobSpec& job, capnp::MessageBuilder& message) {
