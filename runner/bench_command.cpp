@@ -171,7 +171,7 @@ double percentile_us(std::vector<double>& samples, double p) {
         for (size_t i = 0; i < w.round_trips; ++i) {
             const auto t = Clock::now();
             try {
-                pool.submit(w.task, w.payload).get();
+                pool.apply(w.task, w.payload);
             } catch (const TaskError&) {
             }
             round_trips.push_back(
@@ -246,7 +246,7 @@ void print_table(const std::vector<Cell>& cells, size_t workers) {
     }
     std::printf(
         "\ntasks/s: each task dispatched and gathered on its own (Pool::map); p50/p99: one "
-        "task's round trip\n(submit, then wait for its future); start: Pool constructed to "
+        "task's round trip\n(Pool::apply, one task at a time); start: Pool constructed to "
         "first result; peak: proportional\nset size of the cell's processes together, "
         "sampled every 5 ms.\n");
 }

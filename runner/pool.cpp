@@ -3,6 +3,8 @@
 // PoolQueue as its input and completing each task's waiter as its sink. Must never
 // leave a future unresolved: when the supervisor's run ends, every waiter has its
 // result, or fails.
+#include <sched.h>
+
 #include <algorithm>
 #include <ringrun/pool.hpp>
 #include <thread>
@@ -196,6 +198,34 @@ Pool::~Pool() = default;
 
 std::future<std::string> Pool::submit(std::string_view task, std::string payload) {
     return engine_->queue_.submit(task, std::move(payload));
+}
+
+// Drives the loop itself while its task is short (the pool's thread sleeps meanwhile),
+// then, if the task is still running, gives the loop back and waits for it.
+std::string Pool::apply(std::string_view task, std::string payload) {
+    constexpr auto kDriveAtMost = std::chrono::microseconds(100);
+    ApplyResult waiter;
+    Supervisor& loop = *engine_->supervisor_;
+    if (loop.borrow_loop()) {
+        struct GiveBack {
+            Supervisor& loop;
+            ~GiveBack() { loop.return_loop(); }
+        } give_back{loop};
+        engine_->queue_.submit_apply(task, std::move(payload), waiter);
+        // Past a few microseconds it yields now and then: the worker may share this core.
+        const auto start = std::chrono::steady_clock::now();
+        for (uint32_t idle = 0; !waiter.done();) {
+            if (loop.turn_on_loan() || ++idle % 64 != 0) continue;
+            const auto driven = std::chrono::steady_clock::now() - start;
+            if (driven > kDriveAtMost) break;
+            if (driven > std::chrono::microseconds(3)) sched_yield();
+        }
+    } else {
+        engine_->queue_.submit_apply(task, std::move(payload), waiter);
+    }
+    TaskResult result = waiter.take();
+    if (!result.ok()) throw TaskError(result.status, result.error, result.attempts);
+    return std::move(result.value);
 }
 
 void Pool::cancel_pending() {

@@ -1,8 +1,13 @@
 // Submission queue and result hand-off of the library Pool.
 #include "runner/pool_queue.hpp"
 
+#include <sched.h>
+
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
+
+#include "ipc/futex_word.hpp"
 
 namespace ringrun {
 
@@ -33,9 +38,44 @@ void MapResults::take(std::vector<std::pair<uint64_t, TaskResult>>& out, size_t 
     out.swap(done_);
 }
 
+void ApplyResult::complete(TaskResult&& result) {
+    result_ = std::move(result);
+    if (state_.exchange(kDone, std::memory_order_acq_rel) == kSleeping) ipc::futex_wake_all(state_);
+}
+
+TaskResult ApplyResult::take() {
+    // A short task's result comes within microseconds: pausing, then yielding the core
+    // (to the worker or the pool's thread, when threads outnumber cores), costs the
+    // round trip no sleep and wake-up. A long task's caller sleeps after 200 us.
+    using Clock = std::chrono::steady_clock;
+    const auto spin_until = Clock::now() + std::chrono::microseconds(2);
+    const auto yield_until = spin_until + std::chrono::microseconds(200);
+    for (uint32_t turn = 0; state_.load(std::memory_order_acquire) == kWaiting; ++turn) {
+        if (turn % 16 != 15) {
+            ipc::cpu_relax();
+            continue;
+        }
+        const auto now = Clock::now();
+        if (now < spin_until) continue;
+        if (now >= yield_until) {
+            uint32_t expected = kWaiting;  // else kDone: nothing to sleep for
+            if (state_.compare_exchange_strong(expected, kSleeping, std::memory_order_acq_rel))
+                while (state_.load(std::memory_order_acquire) == kSleeping)
+                    ipc::futex_wait(state_, kSleeping, std::chrono::seconds(1));
+            break;
+        }
+        sched_yield();
+    }
+    return std::move(result_);
+}
+
 void PoolQueue::complete(TaskWaiter& waiter, TaskResult&& result,
                          std::vector<MapResults::Delivery>& deliveries) {
     waiter.done = true;
+    if (waiter.apply) {
+        waiter.apply->complete(std::move(result));
+        return;
+    }
     if (waiter.map) {
         deliveries.emplace_back(waiter.map, std::pair(waiter.index, std::move(result)));
         return;
@@ -82,6 +122,17 @@ std::future<std::string> PoolQueue::submit(std::string_view task, std::string pa
     }
     if (wake_needed) doorbell_.ring();
     return future;
+}
+
+void PoolQueue::submit_apply(std::string_view task, std::string payload, ApplyResult& result) {
+    Submission s{std::string(task), std::move(payload), {}};
+    s.waiter.apply = &result;
+    bool wake_needed = false;
+    {
+        std::lock_guard lock(mutex_);
+        push_locked(std::move(s), wake_needed);
+    }
+    if (wake_needed) doorbell_.ring();
 }
 
 void PoolQueue::submit_map(std::string_view task, std::vector<std::string>& payloads,

@@ -1,6 +1,7 @@
 // The library Pool's side of the supervisor: tasks submitted from any thread wait here
 // until the supervisor (on the pool's own thread) reads them as its input, and each
-// keeps what waits for its result (a promise, or a map() call's result list).
+// keeps what waits for its result (a promise, an apply() call, or a map() call's
+// result list).
 // Must never block the supervisor: its side only swaps a batch out under the lock,
 // and an eventfd wakes it when work arrives while it sleeps.
 #pragma once
@@ -43,9 +44,28 @@ class MapResults {
     std::vector<std::pair<uint64_t, TaskResult>> done_;
 };
 
-// What waits for one task's result: submit()'s promise, or a map() call's list.
+// Where apply() waits for its one result, on the caller's stack: the caller spins on
+// state, then sleeps on it as a futex; the pool's thread wakes it only if it sleeps.
+class ApplyResult {
+  public:
+    // The pool's thread: stores result and releases the caller, touching nothing of this
+    // object afterwards but the futex word's address (a stale wake-up is harmless).
+    void complete(TaskResult&& result);
+    bool done() const { return state_.load(std::memory_order_acquire) == kDone; }
+    // The caller: waits for complete(), spinning briefly, then yielding, then sleeping.
+    TaskResult take();
+
+  private:
+    enum : uint32_t { kWaiting, kDone, kSleeping };
+    std::atomic<uint32_t> state_{kWaiting};
+    TaskResult result_;
+};
+
+// What waits for one task's result: submit()'s promise, a map() call's list, or an
+// apply() call.
 struct TaskWaiter {
     std::optional<std::promise<std::string>> promise;  // none for map(): no allocation
+    ApplyResult* apply = nullptr;
     MapResults* map = nullptr;
     uint64_t index = 0;
     bool done = true;  // completed, or (in the supervisor's table) a free entry
@@ -55,6 +75,7 @@ class PoolQueue : public InputSource {
   public:
     // Any thread. Throw std::logic_error once closed.
     std::future<std::string> submit(std::string_view task, std::string payload);
+    void submit_apply(std::string_view task, std::string payload, ApplyResult& result);
     void submit_map(std::string_view task, std::vector<std::string>& payloads, MapResults& results,
                     uint64_t first_index);
     // Cancels what the supervisor has not read yet (completed here, cancelled) and asks

@@ -196,7 +196,13 @@ Supervisor::Supervisor(SupervisorOptions options, const JobBuilder& command, Inp
 Supervisor::~Supervisor() = default;
 
 int Supervisor::run() {
+    std::unique_lock loop(loop_mutex_);  // let go only to sleep, or to yield in the spin
+    struct Running {                     // ends (under the lock) however run() ends
+        bool& flag;
+        ~Running() { flag = false; }
+    } running{loop_running_};
     for (size_t slot = 0; slot < workers_->slots(); ++slot) start_worker(slot);
+    loop_running_ = true;
     if (options_.on_workers_started) options_.on_workers_started();
     // The spin watches cheaply for anything reserved; if what it saw gave no progress
     // (a record still being written, or one a dead worker never committed), the next
@@ -207,31 +213,26 @@ int Supervisor::run() {
         if (progress_)
             progress_->update(succeeded_ + failed_, failed_, scheduler_.in_flight_total(),
                               input_.exhausted() ? next_seq_ : 0);
-        if (scheduler_.delayed_count() > 0) scheduler_.release_due(Clock::now());
-        bool progress = gather();
-        if (progress) report_.flush();
-        progress |= read_input();
-        progress |= dispatch();
-        if (shortest_task_timeout_ms_ > 0) check_task_timeouts();
-        check_worker_starts();
+        const bool progress = turn();
         if (progress) spun_in_vain = false;
         if (progress || finished()) continue;
         if (!spun_in_vain && scheduler_.mean_runtime_ns() < kSpinWorthwhileBelowNs) {
             auto until =
                 Clock::now() + (options_.embedded ? 5 * kSpinBeforeSleep : kSpinBeforeSleep);
             bool ready = false;
-            while (!ready && Clock::now() < until) {
+            bool lent = false;
+            while (!ready && !lent && Clock::now() < until) {
                 for (int i = 0; i < 32 && !ready; ++i) {
                     ready = results_reserved() || input_.available();
                     ipc::cpu_relax();
                 }
-                if (!ready && options_.embedded) sched_yield();
+                if (!ready && options_.embedded) lent = yield_loop(loop);
             }
             spun_in_vain = ready;
-            if (ready) continue;
+            if (ready || lent) continue;
         }
         spun_in_vain = false;
-        wait_for_events();
+        wait_for_events(loop);
         start_due_workers();
         kill_halted_jobs();
     }
@@ -248,6 +249,19 @@ int Supervisor::run() {
     if (restart_limit_hit_) return kExitRestartLimit;
     if (halted_) return halt_exit_code_;
     return static_cast<int>(std::min<uint64_t>(failed_, kExitMaxFailed));
+}
+
+// The part of a turn of the loop that any thread holding the loop may run: it never
+// sleeps and never forks.
+bool Supervisor::turn() {
+    if (scheduler_.delayed_count() > 0) scheduler_.release_due(Clock::now());
+    bool progress = gather();
+    if (progress) report_.flush();
+    progress |= read_input();
+    progress |= dispatch();
+    if (shortest_task_timeout_ms_ > 0) check_task_timeouts();
+    check_worker_starts();
+    return progress;
 }
 
 bool Supervisor::finished() const {
@@ -893,22 +907,100 @@ bool Supervisor::results_waiting() {
     return false;
 }
 
-void Supervisor::wait_for_events() {
+// Before the loop's thread sleeps: hands over what was gathered, then asks every result
+// ring and the input to wake it, and checks once more (after a full fence) that nothing
+// came before it asked. False if something did: no sleeping then.
+bool Supervisor::prepare_to_sleep() {
     report_.flush();
     for (size_t slot = 0; slot < workers_->slots(); ++slot) release_results(slot);
     for (size_t slot = 0; slot < workers_->slots(); ++slot)
         workers_->result_ring(slot).set_consumer_waiting(true);
     input_.set_consumer_sleeping(true);
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    struct epoll_event events[8];
     const bool input_waiting =
         !stopping_ && input_.available() && scheduler_.pending_count() < options_.input_window;
-    const bool sleep = !results_waiting() && !input_waiting;
-    int n = sleep ? events_->wait(events, 8, wait_timeout_ms()) : 0;
+    return !results_waiting() && !input_waiting;
+}
+
+// Awake again: workers and submitters need not ring.
+void Supervisor::clear_wake_requests() {
     for (size_t slot = 0; slot < workers_->slots(); ++slot)
         workers_->result_ring(slot).set_consumer_waiting(false);
     input_.set_consumer_sleeping(false);
-    if (sleep && n == 0 && options_.embedded)  // woken by time: no exit may go unnoticed
+}
+
+// The loop's thread, spinning before it sleeps, lets go of the loop for a moment. If a
+// borrower took it meanwhile, this thread sleeps in epoll until the borrower gives it
+// back with work left, or an event comes; then it takes the loop back. True if it was
+// lent.
+bool Supervisor::yield_loop(std::unique_lock<std::mutex>& loop) {
+    loop.unlock();
+    sched_yield();
+    for (;;) {
+        if (loop.try_lock()) return false;
+        if (loop_lent_.load(std::memory_order_acquire)) break;
+        ipc::cpu_relax();  // a borrower between taking the loop and saying so
+    }
+    struct epoll_event events[8];
+    const int n = events_->wait(events, 8, kSafetyWakeMs);
+    loop.lock();
+    clear_wake_requests();
+    handle_events(events, n, n == 0);
+    return true;
+}
+
+bool Supervisor::borrow_loop() {
+    if (!options_.embedded) return false;
+    // The loop's thread lets go of the loop whenever it sleeps or yields; a borrower
+    // that finds it busy leaves the work to it.
+    bool taken = false;
+    for (int i = 0; i < 64 && !(taken = loop_mutex_.try_lock()); ++i) ipc::cpu_relax();
+    if (!taken) return false;
+    if (!loop_running_) {
+        loop_mutex_.unlock();
+        return false;
+    }
+    loop_lent_.store(true, std::memory_order_release);
+    clear_wake_requests();  // the borrower spins: nobody needs to ring
+    return true;
+}
+
+bool Supervisor::turn_on_loan() {
+    return turn();
+}
+
+// The loop's thread may be asleep in epoll, with the wake requests cleared by the
+// borrower: they are made again on its behalf, and it is woken at once if anything is
+// waiting or will need it soon (jobs in flight or pending, a timer, a replacement to
+// fork, the end of the input).
+void Supervisor::return_loop() {
+    bool needs_loop_thread = !prepare_to_sleep() || scheduler_.has_pending() ||
+                             scheduler_.in_flight_total() > 0 || scheduler_.delayed_count() > 0 ||
+                             unconfirmed_workers_ > 0 || progress_.has_value() ||
+                             input_.exhausted() || stopping_;
+    for (const SlotLife& life : lives_) needs_loop_thread |= !life.up;
+    if (needs_loop_thread) events_->doorbell().ring();
+    loop_lent_.store(false, std::memory_order_release);
+    loop_mutex_.unlock();
+}
+
+void Supervisor::wait_for_events(std::unique_lock<std::mutex>& loop) {
+    struct epoll_event events[8];
+    const bool sleep = prepare_to_sleep();
+    int n = 0;
+    if (sleep) {
+        const int timeout_ms = wait_timeout_ms();
+        loop.unlock();  // a borrower may run the loop meanwhile
+        n = events_->wait(events, 8, timeout_ms);
+        loop.lock();
+    }
+    clear_wake_requests();
+    handle_events(events, n, sleep && n == 0);
+}
+
+// What epoll reported. quiet: it timed out.
+void Supervisor::handle_events(const struct epoll_event* events, int n, bool quiet) {
+    if (quiet && options_.embedded)  // woken by time: no exit may go unnoticed
         for (const auto& exit : workers_->reap()) handle_worker_exit(exit);
     for (int i = 0; i < n; ++i) {
         switch (events[i].data.u64) {

@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <unordered_set>
 #include <vector>
@@ -25,6 +26,8 @@
 #include "runner/run_statistics.hpp"
 #include "runner/scheduler.hpp"
 #include "runner/worker_backend.hpp"
+
+struct epoll_event;  // <sys/epoll.h>
 
 namespace ringrun {
 
@@ -89,6 +92,18 @@ class Supervisor {
     // Workers replaced so far (any thread may ask).
     uint64_t restarts() const { return restarts_.load(std::memory_order_relaxed); }
 
+    // Embedded (Pool::apply): lends the loop to the calling thread, which then runs its
+    // turns itself (turn_on_loan) while run()'s thread sleeps in epoll, so that a task's
+    // round trip skips two hand-offs between threads. False, with nothing taken, if the
+    // loop is busy (its own thread is awake then: leave the work to it) or has ended.
+    // The borrower never sleeps and never forks: replacing a worker is left to run()'s
+    // thread, which the workers' death signal follows (PR_SET_PDEATHSIG).
+    bool borrow_loop();
+    // One turn on loan: gathers, reads input, dispatches. True if anything moved.
+    bool turn_on_loan();
+    // Gives the loop back, waking run()'s thread at once if anything needs it.
+    void return_loop();
+
   private:
     using Clock = std::chrono::steady_clock;
     class Events;
@@ -123,7 +138,12 @@ class Supervisor {
     bool finished() const;
     bool results_waiting();   // committed results not yet read: exact
     bool results_reserved();  // anything reserved past what was read: cheap
-    void wait_for_events();
+    bool turn();
+    bool prepare_to_sleep();
+    void clear_wake_requests();
+    bool yield_loop(std::unique_lock<std::mutex>& loop);
+    void wait_for_events(std::unique_lock<std::mutex>& loop);
+    void handle_events(const struct epoll_event* events, int n, bool quiet);
 
     SupervisorOptions options_;
     const JobBuilder& command_;
@@ -183,6 +203,11 @@ class Supervisor {
     int stop_signal_ = 0;
     bool output_closed_ = false;
     uint64_t shortest_task_timeout_ms_ = 0;  // of the tasks dispatched; 0: none
+    // Held by whichever thread runs the loop: run()'s, or a borrower's (embedded). Every
+    // member above is touched only under it.
+    std::mutex loop_mutex_;
+    std::atomic<bool> loop_lent_{false};
+    bool loop_running_ = false;
 };
 
 }  // namespace ringrun

@@ -142,6 +142,73 @@ TEST_P(PoolOnBothBackends, ThreadsSubmitAndMapConcurrently) {
     EXPECT_EQ(pool.stats().succeeded, 2 * 5000u + 2 * 20000u);
 }
 
+// The TaskError that apply() threw; none (a test failure) if it returned.
+std::optional<TaskError> apply_error(Pool& pool, std::string_view task, std::string payload) {
+    try {
+        pool.apply(task, std::move(payload));
+    } catch (const TaskError& e) {
+        return e;
+    }
+    ADD_FAILURE() << "no exception";
+    return std::nullopt;
+}
+
+TEST_P(PoolOnBothBackends, ApplyReturnsTheValueOrThrowsTheTasksError) {
+    Pool pool(options());
+    EXPECT_EQ(pool.apply("square", "12"), "144");
+    for (int i = 0; i < 2000; ++i)
+        ASSERT_EQ(pool.apply("square", std::to_string(i)), square(std::to_string(i)));
+    auto e = apply_error(pool, "refuse", "this");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->status(), TaskStatus::failed);
+    EXPECT_NE(std::string(e->what()).find("refused this"), std::string::npos) << e->what();
+    e = apply_error(pool, "no_such_task", "");
+    ASSERT_TRUE(e);
+    EXPECT_NE(std::string(e->what()).find("no_such_task"), std::string::npos) << e->what();
+    EXPECT_EQ(pool.stats().succeeded, 2001u);
+}
+
+// A task longer than apply() drives the loop for: the pool's thread takes over, and
+// work submitted meanwhile from another thread is served too.
+TEST_P(PoolOnBothBackends, ApplyOfALongTaskWaitsPastItsLoan) {
+    Pool pool(options());
+    auto beside = std::async(std::launch::async, [&] {
+        std::vector<std::future<std::string>> futures;
+        for (int i = 0; i < 500; ++i) futures.push_back(pool.submit("square", "3"));
+        size_t right = 0;
+        for (auto& f : futures) right += f.get() == "9";
+        return right;
+    });
+    EXPECT_EQ(pool.apply("sleep", "30"), "");
+    EXPECT_EQ(beside.get(), 500u);
+    EXPECT_EQ(pool.apply("square", "5"), "25");
+}
+
+TEST_P(PoolOnBothBackends, ApplyFromManyThreadsBesideSubmitAndMap) {
+    Pool pool(options());
+    std::atomic<size_t> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 3000; ++i) {
+                const long n = t * 10000 + i;
+                wrong += pool.apply("square", std::to_string(n)) != std::to_string(n * n);
+            }
+        });
+    threads.emplace_back([&] {
+        pool.map("square", std::vector<std::string>(20000, "4"),
+                 [&](uint64_t, TaskResult& r) { wrong += r.value != "16"; });
+    });
+    threads.emplace_back([&] {
+        std::vector<std::future<std::string>> futures;
+        for (int i = 0; i < 3000; ++i) futures.push_back(pool.submit("square", "6"));
+        for (auto& f : futures) wrong += f.get() != "36";
+    });
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(wrong.load(), 0u);
+    EXPECT_EQ(pool.stats().succeeded, 3 * 3000u + 20000u + 3000u);
+}
+
 TEST_P(PoolOnBothBackends, TheDestructorDrainsWhatWasSubmitted) {
     std::vector<std::future<std::string>> futures;
     {
@@ -306,6 +373,7 @@ TEST_P(PoolOnBothBackends, ShutdownDrainsOrCancelsAndThenRefusesWork) {
     EXPECT_EQ(a.wait_for(std::chrono::seconds(0)), std::future_status::ready);
     EXPECT_EQ(a.get(), "");
     EXPECT_THROW(drained.submit("noop", ""), std::logic_error);
+    EXPECT_THROW(drained.apply("noop", ""), std::logic_error);
     drained.shutdown();  // again: nothing
 
     Pool cancelled(options(1));
@@ -348,6 +416,33 @@ TEST(PoolOnProcesses, ACrashedWorkerIsReplacedAndItsTaskRetried) {
     for (size_t i = 0; i < around.size(); ++i)
         EXPECT_EQ(around[i].get(), std::to_string((i % 200) * (i % 200)));
     EXPECT_GE(pool.stats().worker_restarts, 1u);
+}
+
+// With one worker, the replacement must be forked while apply() drives the loop: apply
+// gives the loop back, so that the fork happens on the pool's own thread.
+TEST(PoolOnProcesses, ApplyOutlivesItsOnlyWorkerCrashing) {
+    ringrun::testing::ScratchDir dir;
+    PoolOptions o = process_options(1);
+    o.retries = 2;
+    Pool pool(o);
+    EXPECT_EQ(pool.apply("square", "2"), "4");
+    EXPECT_EQ(pool.apply("crash_once", dir.path("marker")), "survived");
+    auto e = apply_error(pool, "always_crash", "");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->status(), TaskStatus::lost);
+    EXPECT_EQ(e->attempts(), 3u);
+    EXPECT_EQ(pool.apply("square", "3"), "9");
+    EXPECT_GE(pool.stats().worker_restarts, 4u);
+}
+
+TEST(PoolOnProcesses, ApplyOfAnOverrunningTaskTimesOut) {
+    PoolOptions o = process_options(1);
+    o.timeout = std::chrono::milliseconds(100);
+    Pool pool(o);
+    auto e = apply_error(pool, "sleep", "5000");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->status(), TaskStatus::timeout);
+    EXPECT_EQ(pool.apply("square", "8"), "64");
 }
 
 TEST(PoolOnProcesses, ATaskThatAlwaysCrashesFailsAfterItsLastAttemptAndThePoolStaysUsable) {

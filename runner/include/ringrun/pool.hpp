@@ -91,6 +91,11 @@ class Pool {
     // Runs task on payload. The future holds the task's value, or throws TaskError.
     // Throws std::logic_error after shutdown().
     std::future<std::string> submit(std::string_view task, std::string payload);
+    // Runs task on payload and waits for it here (as Python's Pool.apply): returns the
+    // task's value, or throws TaskError. The wait spins, then yields, before it sleeps, so
+    // a short task's round trip costs no sleep and wake-up: the quickest way to run one
+    // task at a time. Throws std::logic_error after shutdown().
+    std::string apply(std::string_view task, std::string payload);
 
     // Runs task on every element of payloads (each convertible to std::string), with at
     // most window tasks in flight (0: a default), so that memory stays bounded however
