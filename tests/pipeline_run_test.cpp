@@ -68,7 +68,9 @@ int max_concurrent(const std::string& log, const std::string& kind) {
 
 TEST(PipelineExamples, MatrixCompressesEverySampleAtEveryLevel) {
     PipelineDir dir;
-    auto r = dir.ringrun("run " + std::string(RINGRUN_SOURCE_DIR) + "/examples/matrix.toml");
+    // A copy: its state file is written beside it, never into the source tree.
+    dir.write("matrix.toml", read_file(std::string(RINGRUN_SOURCE_DIR) + "/examples/matrix.toml"));
+    auto r = dir.ringrun("run matrix.toml");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(testing::lines_of(read_file(dir / "sizes.txt")).size(), 6u);
     for (const char* file : {"numbers", "words"})
@@ -101,7 +103,10 @@ TEST(PipelineExamples, ChainsRunEachItemInOrderOnItsOwn) {
 
 TEST(PipelineExamples, ResourcesAndLimitsAreNeverExceeded) {
     PipelineDir dir;
-    auto r = dir.ringrun("run " + std::string(RINGRUN_SOURCE_DIR) + "/examples/resources.toml");
+    // A copy: its state file is written beside it, never into the source tree.
+    dir.write("resources.toml",
+              read_file(std::string(RINGRUN_SOURCE_DIR) + "/examples/resources.toml"));
+    auto r = dir.ringrun("run resources.toml");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(max_concurrent(dir / "intervals.log", "net"), 2);  // -j6, a pool of 2
     EXPECT_EQ(max_concurrent(dir / "intervals.log", "index"), 1);
