@@ -216,11 +216,11 @@ int Supervisor::run() {
         const bool progress = turn();
         if (progress) spun_in_vain = false;
         if (progress || finished()) continue;
+        bool lent = false;  // the spin ended in a sleep while a borrower ran the loop
         if (!spun_in_vain && scheduler_.mean_runtime_ns() < kSpinWorthwhileBelowNs) {
             auto until =
                 Clock::now() + (options_.embedded ? 5 * kSpinBeforeSleep : kSpinBeforeSleep);
             bool ready = false;
-            bool lent = false;
             while (!ready && !lent && Clock::now() < until) {
                 for (int i = 0; i < 32 && !ready; ++i) {
                     ready = results_reserved() || input_.available();
@@ -229,10 +229,10 @@ int Supervisor::run() {
                 if (!ready && options_.embedded) lent = yield_loop(loop);
             }
             spun_in_vain = ready;
-            if (ready || lent) continue;
+            if (ready) continue;
         }
         spun_in_vain = false;
-        wait_for_events(loop);
+        if (!lent) wait_for_events(loop);
         start_due_workers();
         kill_halted_jobs();
     }
@@ -934,10 +934,14 @@ void Supervisor::clear_wake_requests() {
 // back with work left, or an event comes; then it takes the loop back. True if it was
 // lent.
 bool Supervisor::yield_loop(std::unique_lock<std::mutex>& loop) {
+    const uint64_t loans = loans_;
     loop.unlock();
     sched_yield();
     for (;;) {
-        if (loop.try_lock()) return false;
+        if (loop.try_lock()) {
+            if (loans_ != loans) clear_wake_requests();  // made by the loan's return
+            return false;
+        }
         if (loop_lent_.load(std::memory_order_acquire)) break;
         ipc::cpu_relax();  // a borrower between taking the loop and saying so
     }
@@ -960,6 +964,7 @@ bool Supervisor::borrow_loop() {
         loop_mutex_.unlock();
         return false;
     }
+    ++loans_;
     loop_lent_.store(true, std::memory_order_release);
     clear_wake_requests();  // the borrower spins: nobody needs to ring
     return true;

@@ -208,6 +208,7 @@ class Supervisor {
     std::mutex loop_mutex_;
     std::atomic<bool> loop_lent_{false};
     bool loop_running_ = false;
+    uint64_t loans_ = 0;
 };
 
 }  // namespace ringrun
