@@ -15,6 +15,7 @@
 #include <ranges>
 #include <ringrun/pool.hpp>
 #include <set>
+#include <thread>
 
 #include "tests/support/test_support.hpp"
 
@@ -433,6 +434,27 @@ TEST(PoolOnProcesses, ApplyOutlivesItsOnlyWorkerCrashing) {
     EXPECT_EQ(e->attempts(), 3u);
     EXPECT_EQ(pool.apply("square", "3"), "9");
     EXPECT_GE(pool.stats().worker_restarts, 4u);
+}
+
+// Workers dying before they finish a job are replaced after a growing delay, by the
+// pool's thread, which a stream of applies from another thread keeps lending the loop.
+TEST(PoolOnProcesses, ReplacementsAreForkedWhileAppliesKeepTheLoopBusy) {
+    PoolOptions o = process_options(2);
+    o.retries = 2;
+    Pool pool(o);
+    std::atomic<bool> stop{false};
+    std::atomic<size_t> wrong{0};
+    std::thread applier([&] {
+        while (!stop.load()) wrong += pool.apply("square", "3") != "9";
+    });
+    auto e = apply_error(pool, "always_crash", "");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->status(), TaskStatus::lost);
+    EXPECT_TRUE(ringrun::testing::poll_until([&] { return pool.stats().worker_restarts == 3; },
+                                             std::chrono::seconds(10)));
+    stop.store(true);
+    applier.join();
+    EXPECT_EQ(wrong.load(), 0u);
 }
 
 TEST(PoolOnProcesses, ApplyOfAnOverrunningTaskTimesOut) {
