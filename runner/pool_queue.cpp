@@ -152,7 +152,7 @@ void PoolQueue::submit_map(std::string_view task, std::vector<std::string>& payl
 }
 
 void PoolQueue::cancel_pending() {
-    std::deque<Submission> cancelled;
+    std::vector<Submission> cancelled;
     {
         std::lock_guard lock(mutex_);
         cancelled.swap(shared_);
@@ -176,17 +176,18 @@ void PoolQueue::close() {
 }
 
 void PoolQueue::fail_all(const std::string& why) {
-    std::deque<Submission> left;
+    std::vector<Submission> left;
     {
         std::lock_guard lock(mutex_);
         closed_.store(true, std::memory_order_release);
         left.swap(shared_);
         shared_count_.store(0, std::memory_order_release);
     }
-    for (auto* queue : {&taken_, &left})
-        for (Submission& s : *queue)
-            complete(s.waiter, {TaskStatus::lost, {}, why, 0}, deliveries_);
+    for (size_t i = taken_next_; i < taken_.size(); ++i)
+        complete(taken_[i].waiter, {TaskStatus::lost, {}, why, 0}, deliveries_);
+    for (Submission& s : left) complete(s.waiter, {TaskStatus::lost, {}, why, 0}, deliveries_);
     taken_.clear();
+    taken_next_ = 0;
     for (TaskWaiter& waiter : waiters_)
         if (!waiter.done) complete(waiter, {TaskStatus::lost, {}, why, 0}, deliveries_);
     waiters_.clear();
@@ -194,14 +195,16 @@ void PoolQueue::fail_all(const std::string& why) {
 }
 
 bool PoolQueue::next(std::vector<std::string>& inputs) {
-    if (taken_.empty()) {
+    if (!taken_left()) {
+        taken_.clear();
+        taken_next_ = 0;
         if (shared_count_.load(std::memory_order_acquire) == 0) return false;
         std::lock_guard lock(mutex_);
         taken_.swap(shared_);
         shared_count_.store(0, std::memory_order_release);
         if (taken_.empty()) return false;
     }
-    Submission& s = taken_.front();
+    Submission& s = taken_[taken_next_++];
     uint32_t index;
     if (free_waiters_.empty()) {
         index = static_cast<uint32_t>(waiters_.size());
@@ -216,27 +219,27 @@ bool PoolQueue::next(std::vector<std::string>& inputs) {
     inputs[0] = s.task;
     inputs[1] = std::move(s.payload);
     inputs[2].assign(reinterpret_cast<const char*>(&index), sizeof index);
-    taken_.pop_front();
     return true;
 }
 
 bool PoolQueue::exhausted() const {
-    return closed_.load(std::memory_order_acquire) && taken_.empty() &&
+    return closed_.load(std::memory_order_acquire) && !taken_left() &&
            shared_count_.load(std::memory_order_acquire) == 0;
 }
 
 bool PoolQueue::take_cancel_request() {
     if (!cancel_requested_.load(std::memory_order_acquire)) return false;
     cancel_requested_.store(false, std::memory_order_relaxed);
-    for (Submission& s : taken_)
-        complete(s.waiter, {TaskStatus::cancelled, {}, "cancelled before it started", 0},
+    for (size_t i = taken_next_; i < taken_.size(); ++i)
+        complete(taken_[i].waiter, {TaskStatus::cancelled, {}, "cancelled before it started", 0},
                  deliveries_);
     taken_.clear();
+    taken_next_ = 0;
     return true;
 }
 
 bool PoolQueue::available() const {
-    return !taken_.empty() || shared_count_.load(std::memory_order_relaxed) > 0;
+    return taken_left() || shared_count_.load(std::memory_order_relaxed) > 0;
 }
 
 void PoolQueue::complete(const std::vector<std::string>& inputs, TaskResult&& result) {

@@ -9,7 +9,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -118,7 +117,7 @@ class PoolQueue : public InputSource {
 
     ipc::Doorbell doorbell_;
     mutable std::mutex mutex_;
-    std::deque<Submission> shared_;  // under mutex_
+    std::vector<Submission> shared_;  // under mutex_
     std::atomic<size_t> shared_count_{0};
     std::atomic<bool> closed_{false};
     std::atomic<bool> cancel_requested_{false};
@@ -127,7 +126,11 @@ class PoolQueue : public InputSource {
     // The supervisor's side: a batch swapped out of shared_, and the waiters of the
     // tasks it has read, reused once completed (so the table is as large as the most
     // tasks the supervisor ever held at once, however long one of them runs).
-    std::deque<Submission> taken_;
+    // Swapped with shared_ when read through, so that both keep their capacity: no
+    // allocation per task in a steady stream.
+    std::vector<Submission> taken_;
+    size_t taken_next_ = 0;  // the next of taken_ to read
+    bool taken_left() const { return taken_next_ < taken_.size(); }
     std::vector<TaskWaiter> waiters_;
     std::vector<uint32_t> free_waiters_;
     std::vector<MapResults::Delivery> deliveries_;  // map() results not yet flushed
