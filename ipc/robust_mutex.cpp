@@ -28,13 +28,7 @@ void RobustMutex::init() {
 RobustMutex::LockOutcome RobustMutex::lock() {
     // Critical sections are a few index stores long, and glibc's robust mutexes never
     // spin: without this, every brush with the other side costs two futex system calls.
-    // While it is held, the spin only reads the lock word (glibc's __lock: 0 when free):
-    // a trylock writes the word's cache line, taking it from the holder mid-section.
     for (int i = 0; i < kSpinTries; ++i) {
-        if (i > 0 && __atomic_load_n(&mutex_.__data.__lock, __ATOMIC_RELAXED) != 0) {
-            cpu_relax();
-            continue;
-        }
         int rc = pthread_mutex_trylock(&mutex_);
         if (rc == 0) return LockOutcome::acquired;
         if (rc == EOWNERDEAD) return LockOutcome::owner_died;

@@ -112,27 +112,26 @@ void PoolQueue::push_locked(Submission&& s, bool& wake) {
     wake |= supervisor_sleeping_.load(std::memory_order_seq_cst);
 }
 
-std::future<std::string> PoolQueue::submit(std::string_view task, std::string payload) {
-    Submission s{std::string(task), std::move(payload), {}};
-    std::future<std::string> future = s.waiter.promise.emplace().get_future();
+void PoolQueue::push(Submission&& s) {
     bool wake_needed = false;
     {
         std::lock_guard lock(mutex_);
         push_locked(std::move(s), wake_needed);
     }
     if (wake_needed) doorbell_.ring();
+}
+
+std::future<std::string> PoolQueue::submit(std::string_view task, std::string payload) {
+    Submission s{std::string(task), std::move(payload), {}};
+    std::future<std::string> future = s.waiter.promise.emplace().get_future();
+    push(std::move(s));
     return future;
 }
 
 void PoolQueue::submit_apply(std::string_view task, std::string payload, ApplyResult& result) {
     Submission s{std::string(task), std::move(payload), {}};
     s.waiter.apply = &result;
-    bool wake_needed = false;
-    {
-        std::lock_guard lock(mutex_);
-        push_locked(std::move(s), wake_needed);
-    }
-    if (wake_needed) doorbell_.ring();
+    push(std::move(s));
 }
 
 void PoolQueue::submit_map(std::string_view task, std::vector<std::string>& payloads,

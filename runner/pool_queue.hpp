@@ -107,6 +107,8 @@ class PoolQueue : public InputSource {
         std::string payload;
         TaskWaiter waiter;
     };
+    // Queues s, waking the supervisor if it sleeps.
+    void push(Submission&& s);
     // Queues s (the caller holds mutex_); notes whether the supervisor must be woken.
     void push_locked(Submission&& s, bool& wake);
     // Hands result to waiter (exactly once per waiter); a map() result is added to
