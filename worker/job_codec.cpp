@@ -19,6 +19,16 @@ void assign(std::string& to, Blob blob) {
     to.assign(reinterpret_cast<const char*>(blob.begin()), blob.size());
 }
 
+// Most blob fields of a message are unset (a task's result has no stderr, a job no cwd):
+// has() is an inline look at the pointer, get() a call into the library.
+template <typename Get>
+void assign_if(std::string& to, bool set, Get get) {
+    if (set)
+        assign(to, get());
+    else
+        to.clear();
+}
+
 // At most: a Text of n bytes takes n/8 + 1 words (with its NUL), a Data n/8 + 1.
 size_t words_for(size_t bytes) {
     return bytes / 8 + 1;
@@ -132,9 +142,9 @@ void decode_job(capnp::MessageReader& message, JobSpec& job) {
         assign(job.env[i].first, env[i].getName());
         assign(job.env[i].second, env[i].getValue());
     }
-    assign(job.cwd, r.getCwd());
+    assign_if(job.cwd, r.hasCwd(), [&] { return r.getCwd(); });
     job.timeout_ms = r.getTimeoutMs();
-    assign(job.tag, r.getTag());
+    assign_if(job.tag, r.hasTag(), [&] { return r.getTag(); });
 }
 
 void build_result(const JobResult& result, capnp::MessageBuilder& message) {
@@ -177,11 +187,11 @@ void decode_result(capnp::MessageReader& message, JobResult& result) {
     result.user_cpu_us = r.getUserCpuUs();
     result.sys_cpu_us = r.getSysCpuUs();
     result.max_rss_kb = r.getMaxRssKb();
-    assign(result.out, r.getStdout());
-    assign(result.err, r.getStderr());
-    assign(result.error_text, r.getErrorText());
-    assign(result.out_file, r.getStdoutFile());
-    assign(result.err_file, r.getStderrFile());
+    assign_if(result.out, r.hasStdout(), [&] { return r.getStdout(); });
+    assign_if(result.err, r.hasStderr(), [&] { return r.getStderr(); });
+    assign_if(result.error_text, r.hasErrorText(), [&] { return r.getErrorText(); });
+    assign_if(result.out_file, r.hasStdoutFile(), [&] { return r.getStdoutFile(); });
+    assign_if(result.err_file, r.hasStderrFile(), [&] { return r.getStderrFile(); });
     result.out_bytes = r.getStdoutBytes();
 }
 
