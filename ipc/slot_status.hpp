@@ -26,6 +26,11 @@ struct alignas(64) SlotStatus {
     // a child forked from a program with other threads can be stuck for good on a lock
     // one of them held at the fork, and the supervisor replaces one that never says so.
     std::atomic<int32_t> started_pid{0};
+    // The CPU the worker was on when it last ran out of jobs (-1: not known): a thread
+    // that drives the loop itself (Pool::apply) hands its task to a worker on another
+    // CPU where it can, since one sharing its CPU runs only when it yields (measured:
+    // 5.6 µs a round trip instead of 1.2).
+    std::atomic<int32_t> idle_cpu{-1};
 };
 
 class SlotStatusTable {

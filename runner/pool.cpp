@@ -212,13 +212,13 @@ std::string Pool::apply(std::string_view task, std::string payload) {
             ~GiveBack() { loop.return_loop(); }
         } give_back{loop};
         engine_->queue_.submit_apply(task, std::move(payload), waiter);
-        // Past a few microseconds it yields now and then: the worker may share this core.
+        // Past a microsecond it yields now and then: the worker may share this core.
         const auto start = std::chrono::steady_clock::now();
         for (uint32_t idle = 0; !waiter.done();) {
             if (loop.turn_on_loan() || ++idle % 64 != 0) continue;
             const auto driven = std::chrono::steady_clock::now() - start;
             if (driven > kDriveAtMost) break;
-            if (driven > std::chrono::microseconds(3)) sched_yield();
+            if (driven > std::chrono::microseconds(1)) sched_yield();
         }
     } else {
         engine_->queue_.submit_apply(task, std::move(payload), waiter);

@@ -4,6 +4,7 @@
 #include "runner/supervisor.hpp"
 
 #include <capnp/message.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -224,6 +225,7 @@ int Supervisor::run() {
             while (!ready && !lent && Clock::now() < until) {
                 for (int i = 0; i < 32 && !ready; ++i) {
                     ready = results_reserved() || input_.available();
+                    if (loans_wanted_.load(std::memory_order_relaxed) > 0) break;
                     ipc::cpu_relax();
                 }
                 if (!ready && options_.embedded) lent = yield_loop(loop);
@@ -358,10 +360,17 @@ bool Supervisor::dispatch() {
     bool progress = false;
     // Idle workers first, one job each, so that a few long jobs spread over all workers
     // instead of queueing in the first; then the rest of the credits.
+    // On loan, idle workers on other CPUs than the borrower's come first.
     std::fill(dispatched_.begin(), dispatched_.end(), false);
-    for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot)
-        if (lives_[slot].up && scheduler_.in_flight(slot) == 0)
-            dispatched_[slot] = dispatch_to(slot, 1);
+    auto on_borrowers_cpu = [&](size_t slot) {
+        return borrower_cpu_ >= 0 &&
+               status_[slot].idle_cpu.load(std::memory_order_relaxed) == borrower_cpu_;
+    };
+    for (int pass = 0; pass < 2; ++pass)
+        for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot)
+            if (lives_[slot].up && scheduler_.in_flight(slot) == 0 &&
+                (pass == 1 || !on_borrowers_cpu(slot)))
+                dispatched_[slot] = dispatch_to(slot, 1);
     for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot)
         if (lives_[slot].up && dispatch_to(slot, SIZE_MAX)) dispatched_[slot] = true;
     // One wake-up per worker for the whole batch, and none for a worker given nothing: it
@@ -936,7 +945,14 @@ void Supervisor::clear_wake_requests() {
 bool Supervisor::yield_loop(std::unique_lock<std::mutex>& loop) {
     const uint64_t loans = loans_;
     loop.unlock();
-    sched_yield();
+    if (loans_wanted_.load(std::memory_order_acquire) == 0) {
+        sched_yield();
+    } else {  // a borrower is at the door: let it in rather than race it for the lock
+        for (int i = 0; i < 4096 && loans_wanted_.load(std::memory_order_acquire) > 0 &&
+                        !loop_lent_.load(std::memory_order_acquire);
+             ++i)
+            ipc::cpu_relax();
+    }
     for (;;) {
         if (loop.try_lock()) {
             if (loans_ != loans) clear_wake_requests();  // made by the loan's return
@@ -955,16 +971,24 @@ bool Supervisor::yield_loop(std::unique_lock<std::mutex>& loop) {
 
 bool Supervisor::borrow_loop() {
     if (!options_.embedded) return false;
-    // The loop's thread lets go of the loop whenever it sleeps or yields; a borrower
-    // that finds it busy leaves the work to it.
+    // The loop's thread lets go of the loop whenever it sleeps, and, spinning idle,
+    // as soon as it sees a borrower waiting; a borrower that finds it busy for a few
+    // microseconds leaves the work to it.
+    loans_wanted_.fetch_add(1, std::memory_order_acq_rel);
+    const auto give_up = Clock::now() + std::chrono::microseconds(5);
     bool taken = false;
-    for (int i = 0; i < 64 && !(taken = loop_mutex_.try_lock()); ++i) ipc::cpu_relax();
+    for (uint32_t i = 1; !(taken = loop_mutex_.try_lock()); ++i) {
+        if (i % 64 == 0 && Clock::now() > give_up) break;
+        ipc::cpu_relax();
+    }
+    loans_wanted_.fetch_sub(1, std::memory_order_acq_rel);
     if (!taken) return false;
     if (!loop_running_) {
         loop_mutex_.unlock();
         return false;
     }
     ++loans_;
+    borrower_cpu_ = sched_getcpu();
     loop_lent_.store(true, std::memory_order_release);
     clear_wake_requests();  // the borrower spins: nobody needs to ring
     return true;
@@ -985,6 +1009,7 @@ void Supervisor::return_loop() {
                              input_.exhausted() || stopping_;
     for (const SlotLife& life : lives_) needs_loop_thread |= !life.up;
     if (needs_loop_thread) events_->doorbell().ring();
+    borrower_cpu_ = -1;
     loop_lent_.store(false, std::memory_order_release);
     loop_mutex_.unlock();
 }

@@ -207,8 +207,10 @@ class Supervisor {
     // member above is touched only under it.
     std::mutex loop_mutex_;
     std::atomic<bool> loop_lent_{false};
+    std::atomic<uint32_t> loans_wanted_{0};  // borrowers waiting for the loop
     bool loop_running_ = false;
     uint64_t loans_ = 0;
+    int borrower_cpu_ = -1;  // on loan: the CPU the borrower was on when it took the loop
 };
 
 }  // namespace ringrun

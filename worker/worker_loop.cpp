@@ -171,6 +171,8 @@ void run_worker_loop(WorkerContext& context) {
         std::optional<ipc::ReadSlot> record =
             held ? context.job_ring.try_peek_after(*held) : context.job_ring.try_peek();
         if (!record) {
+            if (context.status)
+                context.status->idle_cpu.store(sched_getcpu(), std::memory_order_relaxed);
             release_held();
             // Yield-spin: hand the core to the supervisor or the other worker, but stay
             // awake, so that a new job costs the supervisor no futex wake-up.
