@@ -1,6 +1,7 @@
 // The supervisor's event loop. Spins briefly on the result rings, then sleeps in epoll
 // having told every result ring to ring the doorbell. Worker deaths are learnt from
-// SIGCHLD through a signalfd (never inside a signal handler).
+// SIGCHLD through a signalfd (never inside a signal handler), or embedded from pidfds.
+// Embedded, another thread may run the loop's turns while this one sleeps (the loan).
 #include "runner/supervisor.hpp"
 
 #include <capnp/message.h>

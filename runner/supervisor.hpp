@@ -1,7 +1,8 @@
 // The supervisor: one event loop (epoll) over the result doorbell, child exits and
 // interrupts (signalfd) and the input stream. It feeds jobs to workers by credits,
 // gathers their results, replaces dead workers and requeues what they held.
-// It must never block anywhere but in epoll_wait, and never lose a finished job's result.
+// It must never block anywhere but in epoll_wait (or, embedded, on the loop's mutex while
+// a borrower runs a few turns: see borrow_loop), and never lose a finished job's result.
 #pragma once
 
 #include <atomic>
