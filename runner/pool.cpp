@@ -215,7 +215,7 @@ std::string Pool::apply(std::string_view task, std::string payload) {
         // Past a microsecond it yields now and then: the worker may share this core.
         const auto start = std::chrono::steady_clock::now();
         for (uint32_t idle = 0; !waiter.done();) {
-            if (loop.turn_on_loan() || ++idle % 64 != 0) continue;
+            if (loop.turn() || ++idle % 64 != 0) continue;
             const auto driven = std::chrono::steady_clock::now() - start;
             if (driven > kDriveAtMost) break;
             if (driven > std::chrono::microseconds(1)) sched_yield();

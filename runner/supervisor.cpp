@@ -254,8 +254,6 @@ int Supervisor::run() {
     return static_cast<int>(std::min<uint64_t>(failed_, kExitMaxFailed));
 }
 
-// The part of a turn of the loop that any thread holding the loop may run: it never
-// sleeps and never forks.
 bool Supervisor::turn() {
     if (scheduler_.delayed_count() > 0) scheduler_.release_due(Clock::now());
     bool progress = gather();
@@ -367,7 +365,7 @@ bool Supervisor::dispatch() {
         return borrower_cpu_ >= 0 &&
                status_[slot].idle_cpu.load(std::memory_order_relaxed) == borrower_cpu_;
     };
-    for (int pass = 0; pass < 2; ++pass)
+    for (int pass = borrower_cpu_ >= 0 ? 0 : 1; pass < 2; ++pass)
         for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot)
             if (lives_[slot].up && scheduler_.in_flight(slot) == 0 &&
                 (pass == 1 || !on_borrowers_cpu(slot)))
@@ -965,7 +963,6 @@ bool Supervisor::yield_loop(std::unique_lock<std::mutex>& loop) {
     struct epoll_event events[8];
     const int n = events_->wait(events, 8, kSafetyWakeMs);
     loop.lock();
-    clear_wake_requests();
     handle_events(events, n, n == 0);
     return true;
 }
@@ -995,10 +992,6 @@ bool Supervisor::borrow_loop() {
     return true;
 }
 
-bool Supervisor::turn_on_loan() {
-    return turn();
-}
-
 // The loop's thread may be asleep in epoll, with the wake requests cleared by the
 // borrower: they are made again on its behalf, and it is woken at once if anything is
 // waiting or will need it soon (jobs in flight or pending, a timer, a replacement to
@@ -1025,12 +1018,12 @@ void Supervisor::wait_for_events(std::unique_lock<std::mutex>& loop) {
         n = events_->wait(events, 8, timeout_ms);
         loop.lock();
     }
-    clear_wake_requests();
     handle_events(events, n, sleep && n == 0);
 }
 
-// What epoll reported. quiet: it timed out.
+// Awake again (the wake requests are withdrawn): what epoll reported. quiet: it timed out.
 void Supervisor::handle_events(const struct epoll_event* events, int n, bool quiet) {
+    clear_wake_requests();
     if (quiet && options_.embedded)  // woken by time: no exit may go unnoticed
         for (const auto& exit : workers_->reap()) handle_worker_exit(exit);
     for (int i = 0; i < n; ++i) {

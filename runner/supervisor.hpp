@@ -94,14 +94,15 @@ class Supervisor {
     uint64_t restarts() const { return restarts_.load(std::memory_order_relaxed); }
 
     // Embedded (Pool::apply): lends the loop to the calling thread, which then runs its
-    // turns itself (turn_on_loan) while run()'s thread sleeps in epoll, so that a task's
+    // turns itself (turn) while run()'s thread sleeps in epoll, so that a task's
     // round trip skips two hand-offs between threads. False, with nothing taken, if the
     // loop is busy (its own thread is awake then: leave the work to it) or has ended.
     // The borrower never sleeps and never forks: replacing a worker is left to run()'s
     // thread, which the workers' death signal follows (PR_SET_PDEATHSIG).
     bool borrow_loop();
-    // One turn on loan: gathers, reads input, dispatches. True if anything moved.
-    bool turn_on_loan();
+    // One turn of the loop, by run()'s thread or a borrower holding the loop: gathers,
+    // reads input, dispatches; never sleeps, never forks. True if anything moved.
+    bool turn();
     // Gives the loop back, waking run()'s thread at once if anything needs it.
     void return_loop();
 
@@ -139,7 +140,6 @@ class Supervisor {
     bool finished() const;
     bool results_waiting();   // committed results not yet read: exact
     bool results_reserved();  // anything reserved past what was read: cheap
-    bool turn();
     bool prepare_to_sleep();
     void clear_wake_requests();
     bool yield_loop(std::unique_lock<std::mutex>& loop);
