@@ -60,7 +60,7 @@ size_t max_message_words(const JobSpec& job) {
             words += words_for(job.shell_line.size());
             break;
         case JobSpec::Kind::task:
-            words += words_for(job.task_name.size()) + words_for(job.payload.size());
+            words += words_for(job.task_name.size()) + words_if_set(job.payload);
             break;
     }
     if (!job.env.empty()) words += 1;  // the env list's tag word
@@ -79,7 +79,7 @@ void build_job(const JobSpec& job, capnp::MessageBuilder& message) {
     auto b = message.initRoot<schema::Job>();
     b.setId(job.id);
     b.setAttempt(job.attempt);
-    auto what = b.initWhat();
+    auto what = b.getWhat();  // initRoot zeroed it: initWhat would again
     switch (job.kind) {
         case JobSpec::Kind::argv: {
             auto list = what.initArgv(static_cast<unsigned>(job.argv.size()));
@@ -93,7 +93,7 @@ void build_job(const JobSpec& job, capnp::MessageBuilder& message) {
         case JobSpec::Kind::task: {
             auto task = what.initTask();
             task.setName(capnp::Text::Reader(job.task_name.data(), job.task_name.size()));
-            task.setPayload(bytes_of(job.payload));
+            if (!job.payload.empty()) task.setPayload(bytes_of(job.payload));
             break;
         }
     }
