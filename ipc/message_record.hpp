@@ -20,7 +20,14 @@
 namespace ringrun::ipc {
 
 // kSkippedRecord: a record whose in-place message did not fit; readers step over it.
-enum RecordFlags : uint16_t { kInlineMessage = 1, kSpilledMessage = 2, kSkippedRecord = 3 };
+// kCompactRecord: no message, but a task's job or result in the fixed layout of
+// worker/task_record.hpp, which this layer carries without reading.
+enum RecordFlags : uint16_t {
+    kInlineMessage = 1,
+    kSpilledMessage = 2,
+    kSkippedRecord = 3,
+    kCompactRecord = 4
+};
 
 // Where oversized messages are written. Names are unique across processes (pid + counter).
 class SpillDirectory {

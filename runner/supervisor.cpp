@@ -23,6 +23,7 @@
 #include "ipc/futex_word.hpp"
 #include "ipc/system_call.hpp"
 #include "worker/job_codec.hpp"
+#include "worker/task_record.hpp"
 
 namespace ringrun {
 namespace {
@@ -414,7 +415,10 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
                                           false, job.tag);
                 job.tag += '\t';
             }
-            record_sizes_[batch] = ipc::in_place_record_bytes(max_message_words(job));
+            // A task goes as a compact record, anything else as a message.
+            const size_t compact = compact_record_bytes(job);
+            record_sizes_[batch] =
+                compact > 0 ? compact : ipc::in_place_record_bytes(max_message_words(job));
             if (record_sizes_[batch] > ring.max_payload()) break;
         }
         if (batch == 0) {
@@ -432,10 +436,14 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
                 ring.commit(write_slots_[i], ipc::kSkippedRecord, /*notify=*/false);
                 continue;
             }
-            if (ipc::build_in_record(
-                    ring, write_slots_[i],
-                    [&](capnp::MessageBuilder& message) { build_job(job, message); },
-                    /*notify=*/false)) {
+            if (compact_record_bytes(job) > 0) {
+                write_compact_record(job, write_slots_[i].data);
+                ring.commit(write_slots_[i], ipc::kCompactRecord, /*notify=*/false);
+                scheduler_.dispatch_first(slot, now_ns, task_timeout_of(slot, job));
+            } else if (ipc::build_in_record(
+                           ring, write_slots_[i],
+                           [&](capnp::MessageBuilder& message) { build_job(job, message); },
+                           /*notify=*/false)) {
                 scheduler_.dispatch_first(slot, now_ns, task_timeout_of(slot, job));
             } else {
                 // Cannot happen while max_message_words is an upper bound (tested); the
@@ -506,9 +514,12 @@ bool Supervisor::gather_slot(size_t slot) {
             continue;
         }
         JobResult& result = result_scratch_;
-        std::string error =
-            ipc::read_message(*record, workers_->spill(slot),
-                              [&](capnp::MessageReader& reader) { decode_result(reader, result); });
+        std::string error = record->flags == ipc::kCompactRecord
+                                ? read_compact_record(*record, result)
+                                : ipc::read_message(*record, workers_->spill(slot),
+                                                    [&](capnp::MessageReader& reader) {
+                                                        decode_result(reader, result);
+                                                    });
         held.last = record;
         if (++held.count == kReleaseBatch) release_results(slot);
         handle_result(slot, error, result);

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "worker/job_codec.hpp"
+#include "worker/task_record.hpp"
 
 namespace ringrun {
 namespace {
@@ -81,14 +82,25 @@ void inject_push_fault(WorkerContext& context, const JobSpec& job) {
 // Pushes result, waiting as long as it takes: the supervisor drains result rings
 // continually, and if it dies this process dies with it (PR_SET_PDEATHSIG).
 void push_result(WorkerContext& context, const JobResult& result, ipc::MessageScratch& scratch) {
-    // The common case: built in place in a record sized by the message's upper bound.
-    const size_t bytes = ipc::in_place_record_bytes(max_message_words(result));
-    if (bytes <= context.result_ring.max_payload()) {
+    auto reserve = [&](size_t bytes) {
         std::optional<ipc::WriteSlot> slot;
         while (!(slot = context.result_ring.reserve_wait(bytes, kIdleWait, context.idle_spin))) {
         }
+        return *slot;
+    };
+    // A task's result: a compact record.
+    if (const size_t bytes = compact_record_bytes(result);
+        bytes > 0 && bytes <= context.result_ring.max_payload()) {
+        const ipc::WriteSlot slot = reserve(bytes);
+        write_compact_record(result, slot.data);
+        context.result_ring.commit(slot, ipc::kCompactRecord);
+        return;
+    }
+    // Else a message, built in place in a record sized by the message's upper bound.
+    const size_t bytes = ipc::in_place_record_bytes(max_message_words(result));
+    if (bytes <= context.result_ring.max_payload()) {
         if (ipc::build_in_record(
-                context.result_ring, *slot,
+                context.result_ring, reserve(bytes),
                 [&](capnp::MessageBuilder& message) { build_result(result, message); },
                 /*notify=*/true))
             return;
@@ -193,8 +205,11 @@ void run_worker_loop(WorkerContext& context) {
             if (++unreleased == kReleaseBatch) release_held();
             continue;
         }
-        std::string error = ipc::read_message(
-            *record, context.spill, [&](capnp::MessageReader& reader) { decode_job(reader, job); });
+        std::string error =
+            record->flags == ipc::kCompactRecord
+                ? read_compact_record(*record, job)
+                : ipc::read_message(*record, context.spill,
+                                    [&](capnp::MessageReader& reader) { decode_job(reader, job); });
         held = record;
         if (++unreleased == kReleaseBatch || !error.empty() || job.kind != JobSpec::Kind::task)
             release_held();
