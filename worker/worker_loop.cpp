@@ -23,7 +23,10 @@ JobResult run_task(const JobSpec& job, WorkerContext& context) {
     r.id = job.id;
     r.attempt = job.attempt;
     r.worker_slot = context.slot;
-    r.start_ns = realtime_ns();
+    // A task taken straight after another starts when that one ended: the tens of
+    // nanoseconds between (its result pushed, this job read) count toward this one,
+    // and a clock read (about a tenth of a no-op task's cost in the worker) is saved.
+    r.start_ns = context.straight_on_from_ns ? context.straight_on_from_ns : realtime_ns();
     // The same task as last time (a map over one task): no hash lookup.
     if (job.task_name != context.last_task_name) {
         context.last_task = context.tasks->find(job.task_name);
@@ -183,6 +186,7 @@ void run_worker_loop(WorkerContext& context) {
         std::optional<ipc::ReadSlot> record =
             held ? context.job_ring.try_peek_after(*held) : context.job_ring.try_peek();
         if (!record) {
+            context.straight_on_from_ns = 0;
             if (context.status)
                 context.status->idle_cpu.store(sched_getcpu(), std::memory_order_relaxed);
             release_held();
@@ -219,6 +223,7 @@ void run_worker_loop(WorkerContext& context) {
             bad.status = JobStatus::error;
             bad.error_text = error;
             push_result(context, bad, scratch);
+            context.straight_on_from_ns = 0;
             continue;
         }
         if (context.faults.fires(FaultPoint::after_pop, job)) die_by_fault();
@@ -229,11 +234,13 @@ void run_worker_loop(WorkerContext& context) {
             cancelled.worker_slot = context.slot;
             cancelled.status = JobStatus::cancelled;
             push_result(context, cancelled, scratch);
+            context.straight_on_from_ns = 0;
             continue;
         }
         JobResult result = run_published(context, job);
         inject_push_fault(context, job);
         push_result(context, result, scratch);
+        context.straight_on_from_ns = job.kind == JobSpec::Kind::task ? result.end_ns : 0;
     }
 }
 

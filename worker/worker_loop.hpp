@@ -60,6 +60,9 @@ struct WorkerContext {
     // 5 µs beats both 1 µs, which sleeps too often, and 20 µs).
     std::chrono::nanoseconds idle_spin = std::chrono::microseconds(5);
     std::chrono::nanoseconds idle_yield = std::chrono::microseconds(200);
+    // When the previous task ended, if this worker went straight on to the next (set
+    // by the loop, 0 otherwise): that task starts then, which spares it a clock read.
+    int64_t straight_on_from_ns = 0;
 };
 
 // Returns when the job ring is closed and empty.
