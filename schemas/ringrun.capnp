@@ -1,5 +1,7 @@
 # The one definition of what crosses a ring: a Job travels supervisor -> worker,
 # a Result travels worker -> supervisor. Nothing else is ever written into a ring.
+# A task's Job and Result whose fields are all in worker/task_record.hpp's compact
+# layout travel in that layout instead (a subset of these fields, cheaper per task).
 # Fields are only ever added (never renumbered), so old and new builds interoperate.
 @0xf7ee3fb192b0673a;
 
