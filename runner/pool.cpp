@@ -67,13 +67,12 @@ class PoolSink : public JobSink {
     PoolSink(PoolQueue& queue, const JobBuilder& jobs) : queue_(queue), jobs_(jobs) {}
     bool job_finished(uint64_t, const std::vector<std::string>& inputs,
                       JobResult& result) override {
-        (result.status == JobStatus::ok ? succeeded : failed)
-            .fetch_add(1, std::memory_order_relaxed);
+        count(result.status == JobStatus::ok ? succeeded : failed);
         queue_.complete(inputs, task_result_of(result));
         return true;
     }
     bool job_skipped(uint64_t, const std::vector<std::string>& inputs) override {
-        failed.fetch_add(1, std::memory_order_relaxed);
+        count(failed);
         queue_.complete(inputs, {TaskStatus::cancelled, {}, "cancelled before it started", 0});
         return true;
     }
@@ -90,6 +89,11 @@ class PoolSink : public JobSink {
     std::atomic<uint64_t> failed{0};
 
   private:
+    // Only the pool's thread counts (stats() only reads): no read-modify-write needed.
+    static void count(std::atomic<uint64_t>& counter) {
+        counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+
     PoolQueue& queue_;
     const JobBuilder& jobs_;
 };
