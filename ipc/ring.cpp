@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <new>
 
 #include "ipc/futex_word.hpp"
@@ -22,6 +24,11 @@ enum RecordState : uint32_t { kReserved = 1, kCommitted = 2, kPad = 3 };
 
 constexpr uint64_t padded(uint64_t size) {
     return (size + 7) & ~uint64_t{7};
+}
+// The record area is a power of two, so that a position's offset is a mask, not a
+// division (several per record on each side).
+uint64_t area_bytes(uint64_t capacity) {
+    return std::bit_ceil(std::max<uint64_t>(capacity, 64));
 }
 constexpr uint64_t record_bytes(uint64_t size) {
     return Ring::kHeaderBytes + padded(size);
@@ -64,17 +71,18 @@ bool sleep_until(std::atomic<uint32_t>& word, std::atomic<uint32_t>& waiting,
 }  // namespace
 
 size_t Ring::footprint(size_t capacity) {
-    return kControlBytes + padded(capacity);
+    return kControlBytes + area_bytes(capacity);
 }
 
 Ring::Ring(RingControl* control)
     : control_(control),
       data_(reinterpret_cast<std::byte*>(control) + kControlBytes),
-      capacity_(control->capacity) {}
+      capacity_(control->capacity),
+      offset_mask_(control->capacity - 1) {}
 
 Ring Ring::create(void* mem, size_t capacity, int doorbell_fd) {
     auto* control = new (mem) RingControl{};
-    control->capacity = padded(capacity);
+    control->capacity = area_bytes(capacity);
     control->doorbell_fd = doorbell_fd;
     control->mutex.init();
     control->magic = kRingMagic;
@@ -82,7 +90,7 @@ Ring Ring::create(void* mem, size_t capacity, int doorbell_fd) {
 }
 
 RecordHeader* Ring::header_at(uint64_t pos) const {
-    return reinterpret_cast<RecordHeader*>(data_ + pos % capacity_);
+    return reinterpret_cast<RecordHeader*>(data_ + offset(pos));
 }
 
 void Ring::lock() {
@@ -110,8 +118,8 @@ void Ring::repair_locked() {
         uint32_t state = h->state_word.load(std::memory_order_acquire) & 0xff;
         if (state != kReserved && state != kCommitted && state != kPad) break;
         uint64_t bytes = record_bytes(h->size);
-        if (p % cap + bytes > cap || p + bytes > w) break;
-        if (state == kPad && p % cap + bytes != cap) break;
+        if (offset(p) + bytes > cap || p + bytes > w) break;
+        if (state == kPad && offset(p) + bytes != cap) break;
         p += bytes;
     }
     control_->write_pos.store(p, std::memory_order_release);
@@ -131,10 +139,10 @@ size_t Ring::try_reserve_many(std::span<const size_t> sizes, std::span<WriteSlot
     lock();
     uint64_t w = control_->write_pos.load(std::memory_order_relaxed);
     uint64_t r = control_->read_pos.load(std::memory_order_acquire);
-    if (w == r && w % cap != 0) {
+    if (w == r && offset(w) != 0) {
         // Empty: restart at the top of a lap so that any record fits contiguously.
         // read_pos first: a death in between leaves read > write, which repair fixes.
-        w = r = w + (cap - w % cap);
+        w = r = w + (cap - offset(w));
         control_->read_pos.store(r, std::memory_order_release);
         control_->write_pos.store(w, std::memory_order_release);
     }
@@ -142,7 +150,7 @@ size_t Ring::try_reserve_many(std::span<const size_t> sizes, std::span<WriteSlot
         const size_t size = sizes[reserved];
         if (size > max_payload()) break;
         const uint64_t bytes = record_bytes(size);
-        const uint64_t contiguous = cap - w % cap;
+        const uint64_t contiguous = cap - offset(w);
         const uint64_t needed = bytes <= contiguous ? bytes : contiguous + bytes;
         if (needed > cap - (w - r)) break;
         if (bytes > contiguous) {

@@ -72,7 +72,8 @@ class Ring {
     // How long a waiting side spins before it sleeps on a futex, unless told otherwise.
     static constexpr std::chrono::nanoseconds kDefaultSpin = std::chrono::microseconds(20);
 
-    // Bytes of memory needed for a ring with this record-area capacity.
+    // Bytes of memory needed for a ring with this record-area capacity (rounded up to
+    // a power of two).
     static size_t footprint(size_t capacity);
     // Initialises a ring in mem (64-byte aligned, footprint(capacity) bytes).
     static Ring create(void* mem, size_t capacity, int doorbell_fd = -1);
@@ -135,11 +136,13 @@ class Ring {
     void wake_consumer();
     void notify_space();
     RecordHeader* header_at(uint64_t pos) const;
+    uint64_t offset(uint64_t pos) const { return pos & offset_mask_; }
     std::optional<ReadSlot> record_at(uint64_t pos, uint64_t& pad_bytes) const;
 
     RingControl* control_ = nullptr;
     std::byte* data_ = nullptr;
-    uint64_t capacity_ = 0;  // a private copy: read on every access, never written
+    uint64_t capacity_ = 0;  // private copies: read on every access, never written
+    uint64_t offset_mask_ = 0;
 };
 
 }  // namespace ringrun::ipc
