@@ -102,12 +102,6 @@ class Ring {
     std::optional<ReadSlot> try_peek();
     // The committed record after previous (which stays unreleased), or nullopt.
     std::optional<ReadSlot> try_peek_after(const ReadSlot& previous);
-    // Cheap: whether the producer has reserved anything past previous (or anything at all),
-    // committed or not. One load; for spinning, not for deciding to sleep.
-    bool has_reserved_after(const ReadSlot& previous) const {
-        return control_->write_pos.load(std::memory_order_acquire) >
-               previous.pos + kHeaderBytes + ((uint64_t{previous.size} + 7) & ~uint64_t{7});
-    }
     // Waits for a record, spinning briefly then sleeping.
     WaitOutcome wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout,
                           std::chrono::nanoseconds spin = kDefaultSpin);

@@ -207,10 +207,13 @@ int Supervisor::run() {
     for (size_t slot = 0; slot < workers_->slots(); ++slot) start_worker(slot);
     loop_running_ = true;
     if (options_.on_workers_started) options_.on_workers_started();
-    // The spin watches cheaply for anything reserved; if what it saw gave no progress
-    // (a record still being written, or one a dead worker never committed), the next
-    // idle turn goes straight to wait_for_events, whose check is exact: the loop always
-    // reaches epoll and learns of a worker's death.
+    // The spin watches for what a turn can take: committed results, and input while the
+    // window has room. (Watching for results merely reserved, or for input the window
+    // has no room for, sent the loop to sleep in epoll thousands of times a second under
+    // load: the turn it ended found nothing to do.) A record a dead worker never
+    // committed keeps nobody spinning, so the loop reaches epoll and learns of the
+    // death; if what the spin saw still gave no progress, the next idle turn goes
+    // straight to wait_for_events.
     bool spun_in_vain = false;
     while (!finished()) {
         if (progress_)
@@ -226,7 +229,7 @@ int Supervisor::run() {
             bool ready = false;
             while (!ready && !lent && Clock::now() < until) {
                 for (int i = 0; i < 32 && !ready; ++i) {
-                    ready = results_reserved() || input_.available();
+                    ready = results_waiting() || input_waiting();
                     if (loans_wanted_.load(std::memory_order_relaxed) > 0) break;
                     ipc::cpu_relax();
                 }
@@ -906,17 +909,10 @@ void Supervisor::handle_signal(int sig) {
     _exit(kExitInterruptedBase + sig);
 }
 
-bool Supervisor::results_reserved() {
-    for (size_t slot = 0; slot < workers_->slots(); ++slot) {
-        ipc::Ring& ring = workers_->result_ring(slot);
-        const auto& last = held_results_[slot].last;
-        if (last ? ring.has_reserved_after(*last) : !ring.empty()) return true;
-    }
-    return false;
-}
-
 bool Supervisor::results_waiting() {
     for (size_t slot = 0; slot < workers_->slots(); ++slot) {
+        // A faulty worker's results are never read: the loop waits for its exit instead.
+        if (faulted_[slot]) continue;
         ipc::Ring& ring = workers_->result_ring(slot);
         const auto& last = held_results_[slot].last;
         // Committed records only: one reserved by a worker that died before committing it
@@ -924,6 +920,10 @@ bool Supervisor::results_waiting() {
         if ((last ? ring.try_peek_after(*last) : ring.try_peek()).has_value()) return true;
     }
     return false;
+}
+
+bool Supervisor::input_waiting() const {
+    return !stopping_ && input_.available() && scheduler_.pending_count() < options_.input_window;
 }
 
 // Before the loop's thread sleeps: hands over what was gathered, then asks every result
@@ -936,9 +936,7 @@ bool Supervisor::prepare_to_sleep() {
         workers_->result_ring(slot).set_consumer_waiting(true);
     input_.set_consumer_sleeping(true);
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    const bool input_waiting =
-        !stopping_ && input_.available() && scheduler_.pending_count() < options_.input_window;
-    return !results_waiting() && !input_waiting;
+    return !results_waiting() && !input_waiting();
 }
 
 // Awake again: workers and submitters need not ring.

@@ -138,8 +138,8 @@ class Supervisor {
     void handle_signal(int signal);
     void begin_stop();
     bool finished() const;
-    bool results_waiting();   // committed results not yet read: exact
-    bool results_reserved();  // anything reserved past what was read: cheap
+    bool results_waiting();      // committed results not yet read, of sound workers
+    bool input_waiting() const;  // input that read_input would take now
     bool prepare_to_sleep();
     void clear_wake_requests();
     bool yield_loop(std::unique_lock<std::mutex>& loop);

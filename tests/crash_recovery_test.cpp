@@ -98,6 +98,23 @@ INSTANTIATE_TEST_SUITE_P(Crash, FaultPoints,
                              return name;
                          });
 
+// --- A worker that breaks the protocol ----------------------------------------------
+
+TEST(Crash, AWorkerReportingAnotherJobsResultIsReplacedAndEveryJobRunsOnce) {
+    // The faulty worker goes on sending results after the bad one: the supervisor must
+    // neither read them nor spin on them, but kill the worker, learn of its exit, and
+    // rerun what it held.
+    ProgramRun run;
+    run.argv = {RINGRUN_BINARY, "-j2", "--stats", "--task", "echo", ":::"};
+    for (const auto& n : numbers(1, 600)) run.argv.push_back(n);
+    run.env = {"RINGRUN_TEST_FAULT=wrong-id:7"};
+    auto r = run_program(run);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(lines_of(r.out, true), sorted_numbers(1, 600));
+    EXPECT_NE(r.err.find("where job 7 was next; replacing it"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("600 jobs: 600 ok"), std::string::npos) << r.err;
+}
+
 // --- Jobs that kill their worker every time ------------------------------------------
 
 TEST(Crash, JobThatKillsItsWorkerEveryTimeFailsAfterBoundedAttemptsAndTheRunGoesOn) {

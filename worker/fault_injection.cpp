@@ -18,6 +18,7 @@ FaultPlan parse_fault_plan(std::string_view text) {
         {"half-written", FaultPoint::half_written},
         {"after-pop", FaultPoint::after_pop},
         {"mid-job", FaultPoint::mid_job},
+        {"wrong-id", FaultPoint::wrong_id},
     };
     size_t colon = text.find(':');
     if (colon == std::string_view::npos) return {};
@@ -46,7 +47,7 @@ FaultPlan fault_plan_from_environment() {
     if (plan.point == FaultPoint::none) {
         std::string line = std::string("ringrun: ignoring RINGRUN_TEST_FAULT='") + text +
                            "' (expected POINT:K, POINT one of holding-ring-lock, "
-                           "reserved-not-committed, half-written, after-pop, mid-job)\n";
+                           "reserved-not-committed, half-written, after-pop, mid-job, wrong-id)\n";
         (void)!::write(2, line.data(), line.size());
     }
     return plan;

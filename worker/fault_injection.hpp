@@ -19,6 +19,7 @@ enum class FaultPoint {
     half_written,            // half-way through copying a result record
     after_pop,               // right after taking a job from its job ring
     mid_job,                 // while running a job, before it reports
+    wrong_id,                // reports a job's result under another job's id, and goes on
 };
 
 struct FaultPlan {

@@ -141,6 +141,7 @@ JobResult run_published(WorkerContext& context, const JobSpec& job) {
     }
     JobResult result = execute_job(job, context);
     if (context.faults.fires(FaultPoint::mid_job, job)) die_by_fault();
+    if (context.faults.fires(FaultPoint::wrong_id, job)) result.id += 1'000'000;
     if (published) context.status->job_seq.store(0, std::memory_order_release);
     return result;
 }
