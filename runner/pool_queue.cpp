@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <tuple>
 
 #include "ipc/futex_word.hpp"
 
@@ -77,7 +78,8 @@ void PoolQueue::complete(TaskWaiter& waiter, TaskResult&& result,
         return;
     }
     if (waiter.map) {
-        deliveries.emplace_back(waiter.map, std::pair(waiter.index, std::move(result)));
+        deliveries.emplace_back(std::piecewise_construct, std::forward_as_tuple(waiter.map),
+                                std::forward_as_tuple(waiter.index, std::move(result)));
         return;
     }
     if (result.ok())
