@@ -123,6 +123,7 @@ void Ring::repair_locked() {
         p += bytes;
     }
     control_->write_pos.store(p, std::memory_order_release);
+    seen_write_pos_ = 0;  // write_pos may have moved back
     control_->repairs.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -259,7 +260,11 @@ std::optional<ReadSlot> Ring::try_peek_after(const ReadSlot& previous) {
     // its lap under us; pads are stepped over without releasing them.
     uint64_t pos = previous.pos + record_bytes(previous.size);
     for (;;) {
-        if (pos >= control_->write_pos.load(std::memory_order_acquire)) return std::nullopt;
+        // Below a write_pos seen before, a record is reserved and its header can be read
+        // without loading write_pos again, whose line the producer writes at every reserve.
+        if (pos >= seen_write_pos_ &&
+            pos >= (seen_write_pos_ = control_->write_pos.load(std::memory_order_acquire)))
+            return std::nullopt;
         uint64_t pad_bytes;
         auto slot = record_at(pos, pad_bytes);
         if (slot || pad_bytes == 0) return slot;
@@ -301,6 +306,7 @@ void Ring::reset() {
     control_->closed.store(0, std::memory_order_relaxed);
     control_->consumer_waiting.store(0, std::memory_order_relaxed);
     control_->producer_waiting.store(0, std::memory_order_relaxed);
+    seen_write_pos_ = 0;
     unlock();
 }
 

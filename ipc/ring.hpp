@@ -137,6 +137,9 @@ class Ring {
     std::byte* data_ = nullptr;
     uint64_t capacity_ = 0;  // private copies: read on every access, never written
     uint64_t offset_mask_ = 0;
+    // The consumer's: write_pos as try_peek_after last read it. Positions only grow, but
+    // for reset and repair, which zero it.
+    uint64_t seen_write_pos_ = 0;
 };
 
 }  // namespace ringrun::ipc
