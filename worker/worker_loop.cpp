@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "worker/job_codec.hpp"
+#include "worker/result_records_ahead.hpp"
 #include "worker/task_record.hpp"
 
 namespace ringrun {
@@ -84,21 +85,24 @@ void inject_push_fault(WorkerContext& context, const JobSpec& job) {
 
 // Pushes result, waiting as long as it takes: the supervisor drains result rings
 // continually, and if it dies this process dies with it (PR_SET_PDEATHSIG).
-void push_result(WorkerContext& context, const JobResult& result, ipc::MessageScratch& scratch) {
+void push_result(WorkerContext& context, const JobResult& result, ipc::MessageScratch& scratch,
+                 ResultRecordsAhead& ahead) {
     auto reserve = [&](size_t bytes) {
         std::optional<ipc::WriteSlot> slot;
         while (!(slot = context.result_ring.reserve_wait(bytes, kIdleWait, context.idle_spin))) {
         }
         return *slot;
     };
-    // A task's result: a compact record.
+    // A task's result: a compact record, reserved ahead with others when there is room.
     if (const size_t bytes = compact_record_bytes(result);
         bytes > 0 && bytes <= context.result_ring.max_payload()) {
-        const ipc::WriteSlot slot = reserve(bytes);
-        write_compact_record(result, slot.data);
-        context.result_ring.commit(slot, ipc::kCompactRecord);
+        std::optional<ipc::WriteSlot> slot = ahead.take(bytes);
+        if (!slot) slot = reserve(bytes);  // the ring is full: none is left ahead
+        write_compact_record(result, slot->data);
+        context.result_ring.commit(*slot, ipc::kCompactRecord);
         return;
     }
+    ahead.give_back();
     // Else a message, built in place in a record sized by the message's upper bound.
     const size_t bytes = ipc::in_place_record_bytes(max_message_words(result));
     if (bytes <= context.result_ring.max_payload()) {
@@ -175,6 +179,7 @@ void run_worker_loop(WorkerContext& context) {
     // worker sleeps or starts a command, so a long job never holds ring space.
     constexpr int kReleaseBatch = 32;
     ipc::MessageScratch scratch;
+    ResultRecordsAhead ahead(context.result_ring);
     JobSpec job;
     std::optional<ipc::ReadSlot> held;
     int unreleased = 0;
@@ -223,7 +228,7 @@ void run_worker_loop(WorkerContext& context) {
             bad.worker_slot = context.slot;
             bad.status = JobStatus::error;
             bad.error_text = error;
-            push_result(context, bad, scratch);
+            push_result(context, bad, scratch, ahead);
             context.straight_on_from_ns = 0;
             continue;
         }
@@ -234,13 +239,13 @@ void run_worker_loop(WorkerContext& context) {
             cancelled.attempt = job.attempt;
             cancelled.worker_slot = context.slot;
             cancelled.status = JobStatus::cancelled;
-            push_result(context, cancelled, scratch);
+            push_result(context, cancelled, scratch, ahead);
             context.straight_on_from_ns = 0;
             continue;
         }
         JobResult result = run_published(context, job);
         inject_push_fault(context, job);
-        push_result(context, result, scratch);
+        push_result(context, result, scratch, ahead);
         context.straight_on_from_ns = job.kind == JobSpec::Kind::task ? result.end_ns : 0;
     }
 }
