@@ -217,8 +217,8 @@ bool PoolQueue::next(std::vector<std::string>& inputs) {
     waiters_[index] = std::move(s.waiter);
     waiters_[index].done = false;
     inputs.resize(3);
-    inputs[0].swap(s.task);  // s is done with: its buffers go back to taken_ for reuse
-    inputs[1].swap(s.payload);
+    inputs[0] = std::move(s.task);
+    inputs[1] = std::move(s.payload);
     inputs[2].assign(reinterpret_cast<const char*>(&index), sizeof index);
     return true;
 }
