@@ -3,8 +3,10 @@
 # one go: `ringrun bench --json` (the processes-versus-threads matrix through
 # ringrun::Pool), then Python's Pool.imap_unordered (chunksize 1),
 # ProcessPoolExecutor.submit and Pool.apply round trips, each timed inside Python around
-# its loop only (as ringrun bench times its map, without start-up). Writes
-# docs/benchmarks-library.md. Usage: bench/library_compare.sh [--quick]
+# its loop only (as ringrun bench times its map, without start-up). The no-op throughputs
+# of both, ringrun's and Python's, are the median of three runs: the host drifts by a
+# third from one minute to the next. Writes docs/benchmarks-library.md.
+# Usage: bench/library_compare.sh [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --bench
@@ -17,6 +19,10 @@ if [ "$quick" = "--quick" ]; then py_tasks=20000; py_submits=10000; py_applies=2
 
 echo "ringrun bench ..." >&2
 "$ringrun" bench --json $quick > /tmp/ringrun-bench.json
+for run in 2 3; do
+    echo "ringrun bench --only noop (run $run of 3) ..." >&2
+    "$ringrun" bench --json --only noop $quick > /tmp/ringrun-bench-noop-$run.json
+done
 
 echo "codec_benchmark (one task's messages on one core) ..." >&2
 build/bench/codec_benchmark --benchmark_format=json --benchmark_min_time=0.5 \
@@ -29,10 +35,14 @@ def noop(x): return None
 if __name__ == "__main__":
     tasks, submits, applies = map(int, sys.argv[1:])
     out = {}
+    median = lambda xs: sorted(xs)[len(xs) // 2]
     with mp.Pool(2) as pool:
-        t = time.perf_counter()
-        for _ in pool.imap_unordered(noop, range(tasks), chunksize=1): pass
-        out["imap_unordered"] = tasks / (time.perf_counter() - t)
+        rates = []
+        for _ in range(3):
+            t = time.perf_counter()
+            for _ in pool.imap_unordered(noop, range(tasks), chunksize=1): pass
+            rates.append(tasks / (time.perf_counter() - t))
+        out["imap_unordered"] = median(rates)
         lat = []
         for i in range(applies):
             t = time.perf_counter(); pool.apply(noop, (i,)); lat.append(time.perf_counter() - t)
@@ -40,9 +50,12 @@ if __name__ == "__main__":
         out["apply_p50_us"] = lat[len(lat) // 2] * 1e6
         out["apply_p99_us"] = lat[len(lat) * 99 // 100] * 1e6
     with cf.ProcessPoolExecutor(2) as ex:
-        t = time.perf_counter()
-        for f in [ex.submit(noop, i) for i in range(submits)]: f.result()
-        out["executor_submit"] = submits / (time.perf_counter() - t)
+        rates = []
+        for _ in range(3):
+            t = time.perf_counter()
+            for f in [ex.submit(noop, i) for i in range(submits)]: f.result()
+            rates.append(submits / (time.perf_counter() - t))
+        out["executor_submit"] = median(rates)
     print(json.dumps(out))
 PY
 
@@ -53,6 +66,14 @@ py = json.load(open("/tmp/ringrun-bench-python.json"))
 codec = {b["name"]: b["real_time"] for b in json.load(open("/tmp/ringrun-bench-codec.json"))["benchmarks"]}
 cells = {(c["backend"], c["workload"]): c for c in bench["cells"]}
 proc, thr = cells[("processes", "noop")], cells[("threads", "noop")]
+# The no-op rate: the median of this run's and two more runs' of the no-op row alone.
+for cell in (proc, thr):
+    rates = [cell["tasks_per_second"]] + [
+        c["tasks_per_second"] for run in (2, 3)
+        for c in json.load(open(f"/tmp/ringrun-bench-noop-{run}.json"))["cells"]
+        if c["backend"] == cell["backend"]]
+    cell["noop_runs"] = sorted(rates)
+    cell["tasks_per_second"] = sorted(rates)[1]
 def f(x, fmt="{:,.0f}"): return "-" if x is None else fmt.format(x)
 def r(a, b): return "-" if not a or not b else "{:.2f}".format(a / b)
 date = subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True, text=True).stdout.strip()
@@ -63,6 +84,8 @@ lines = [
     f"{bench['workers']} workers in every pool; all rows come from the same invocation.",
     "Ratios matter more than absolute figures: shared machines drift.", "",
     "## No-op tasks, each dispatched and gathered on its own", "",
+    "Each rate is the median of three runs, ringrun's and Python's alike (ringrun's three, processes:",
+    f"{', '.join(f(x) for x in proc['noop_runs'])}; threads: {', '.join(f(x) for x in thr['noop_runs'])}).", "",
     "| runner | tasks/s | ringrun processes' ratio to it |", "| --- | ---: | ---: |",
     f"| ringrun::Pool::map, processes | {f(proc['tasks_per_second'])} | 1.00 |",
     f"| ringrun::Pool::map, threads | {f(thr['tasks_per_second'])} | {r(proc['tasks_per_second'], thr['tasks_per_second'])} |",
@@ -84,7 +107,7 @@ lines = [
     f"which caps a pool on 2 cores at {2e3 / codec['BM_NoopTaskCompactRecordsOnOneCore']:.1f} M tasks/s. As messages the cap was {2e3 / codec['BM_NoopTaskMessagesOnOneCore']:.1f} M/s, and with",
     "the supervisor's bookkeeping and the cache lines that cross cores added, the pool ran at",
     "3.5 M/s (docs/design-notes.md, \"Compact task records\").",
-    "", "## The whole matrix (`ringrun bench`)", "",
+    "", "## The whole matrix (`ringrun bench`, the first of the three runs; its no-op rows show the median)", "",
     "| backend | workload | tasks/s | p50 µs | p99 µs | start-up ms | peak MiB | what a crash did |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
 ]
