@@ -32,8 +32,8 @@ struct PrivateRing {
 // Builds message in place with build(), reads it back with decode(); returns whether both
 // worked.
 template <typename Build, typename Decode>
-bool through_ring(Ring& ring, const ringrun::ipc::SpillDirectory& spill, size_t words, Build build,
-                  Decode decode) {
+bool through_ring(Ring& ring, size_t words, Build build, Decode decode) {
+    static const ringrun::ipc::SpillDirectory spill("/nonexistent");  // never used: no spills
     auto slot = ring.try_reserve(ringrun::ipc::in_place_record_bytes(words));
     if (!slot || !ringrun::ipc::build_in_record(ring, *slot, build, false)) return false;
     auto record = ring.try_peek();
@@ -43,35 +43,24 @@ bool through_ring(Ring& ring, const ringrun::ipc::SpillDirectory& spill, size_t 
     return decoded;
 }
 
-void BM_NoopTaskMessagesOnOneCore(benchmark::State& state) {
-    PrivateRing jobs, results;
-    const ringrun::ipc::SpillDirectory spill("/nonexistent");
-    ringrun::JobSpec job, job_read;
-    job.kind = ringrun::JobSpec::Kind::task;
-    job.task_name = "noop";
-    ringrun::JobResult result, result_read;
-    uint64_t seq = 0;
-    for (auto _ : state) {
-        job.id = result.id = ++seq;
-        bool ok = through_ring(
-            jobs.ring, spill, ringrun::max_message_words(job),
-            [&](capnp::MessageBuilder& m) { ringrun::build_job(job, m); },
-            [&](capnp::MessageReader& m) { ringrun::decode_job(m, job_read); });
-        ok &= through_ring(
-            results.ring, spill, ringrun::max_message_words(result),
-            [&](capnp::MessageBuilder& m) { ringrun::build_result(result, m); },
-            [&](capnp::MessageReader& m) { ringrun::decode_result(m, result_read); });
-        if (!ok) state.SkipWithError("a message did not go through");
-        benchmark::DoNotOptimize(result_read.id);
-    }
-    state.SetItemsProcessed(state.iterations());
+// A Job or Result's trip as a Cap'n Proto message.
+bool message_trip(Ring& ring, const ringrun::JobSpec& job, ringrun::JobSpec& read) {
+    return through_ring(
+        ring, ringrun::max_message_words(job),
+        [&](capnp::MessageBuilder& m) { ringrun::build_job(job, m); },
+        [&](capnp::MessageReader& m) { ringrun::decode_job(m, read); });
 }
-BENCHMARK(BM_NoopTaskMessagesOnOneCore);
+bool message_trip(Ring& ring, const ringrun::JobResult& result, ringrun::JobResult& read) {
+    return through_ring(
+        ring, ringrun::max_message_words(result),
+        [&](capnp::MessageBuilder& m) { ringrun::build_result(result, m); },
+        [&](capnp::MessageReader& m) { ringrun::decode_result(m, read); });
+}
 
-// A task's Job and Result as the pool sends them: compact records, written in place and
-// read back with every length checked.
+// A Job or Result's trip as the pool sends a task's: a compact record, written in place
+// and read back with every length checked.
 template <typename T>
-bool compact_through_ring(Ring& ring, const T& value, T& read) {
+bool compact_trip(Ring& ring, const T& value, T& read) {
     auto slot = ring.try_reserve(ringrun::compact_record_bytes(value));
     if (!slot) return false;
     ringrun::write_compact_record(value, slot->data);
@@ -83,7 +72,9 @@ bool compact_through_ring(Ring& ring, const T& value, T& read) {
     return decoded;
 }
 
-void BM_NoopTaskCompactRecordsOnOneCore(benchmark::State& state) {
+// Per iteration, a no-op task's Job and its Result each make trip through a ring.
+template <typename Trip>
+void noop_task_trips(benchmark::State& state, Trip trip) {
     PrivateRing jobs, results;
     ringrun::JobSpec job, job_read;
     job.kind = ringrun::JobSpec::Kind::task;
@@ -92,12 +83,25 @@ void BM_NoopTaskCompactRecordsOnOneCore(benchmark::State& state) {
     uint64_t seq = 0;
     for (auto _ : state) {
         job.id = result.id = ++seq;
-        bool ok = compact_through_ring(jobs.ring, job, job_read);
-        ok &= compact_through_ring(results.ring, result, result_read);
-        if (!ok) state.SkipWithError("a record did not go through");
+        const bool job_ok = trip(jobs.ring, job, job_read);
+        if (!job_ok || !trip(results.ring, result, result_read))
+            state.SkipWithError("a record did not go through");
         benchmark::DoNotOptimize(result_read.id);
     }
     state.SetItemsProcessed(state.iterations());
+}
+
+void BM_NoopTaskMessagesOnOneCore(benchmark::State& state) {
+    noop_task_trips(state, [](Ring& ring, const auto& value, auto& read) {
+        return message_trip(ring, value, read);
+    });
+}
+BENCHMARK(BM_NoopTaskMessagesOnOneCore);
+
+void BM_NoopTaskCompactRecordsOnOneCore(benchmark::State& state) {
+    noop_task_trips(state, [](Ring& ring, const auto& value, auto& read) {
+        return compact_trip(ring, value, read);
+    });
 }
 BENCHMARK(BM_NoopTaskCompactRecordsOnOneCore);
 
