@@ -327,10 +327,7 @@ int run_bench_command(int argc, char** argv) {
                              backend_name(cell.backend), cell.workload.name);
                 break;
             }
-            // Each sample walks every process's page tables (smaps_rollup), under the
-            // lock their page faults take too: every 5 ms that cost the no-op row 7% of
-            // its rate. Every 20 ms, memory that rises and stays is still seen.
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
         if (!json)
             std::fprintf(stderr, "ringrun bench: %s, %s done\n", backend_name(cell.backend),
