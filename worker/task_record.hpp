@@ -2,9 +2,10 @@
 // as a fixed header of integers (host byte order: both sides are the same program on
 // the same machine) followed by its blobs. It replaces the Cap'n Proto message on the
 // per-task hot path, where building and reading a message cost more than everything
-// else a task costs (docs/design-notes.md, "Compact task records"). Decoding checks
-// every length against the record and every enum's range: it must never read past a
-// record nor trust a field it has not checked.
+// else a task costs (docs/design-notes.md, "Compact task records"). A record may be
+// longer than what it holds (results reserved ahead are whole cache lines): the rest is
+// slack. Decoding checks every length against the record and every enum's range: it
+// must never read past a record nor trust a field it has not checked.
 #pragma once
 
 #include <cstddef>
