@@ -251,7 +251,7 @@ void print_table(const std::vector<Cell>& cells, size_t workers) {
         "\ntasks/s: each task dispatched and gathered on its own (Pool::map); p50/p99: one "
         "task's round trip\n(Pool::apply, one task at a time); start: Pool constructed to "
         "first result; peak: proportional\nset size of the cell's processes together, "
-        "sampled every 5 ms.\n");
+        "sampled every 20 ms.\n");
 }
 
 void print_json(const std::vector<Cell>& cells, size_t workers) {
