@@ -115,6 +115,28 @@ TEST(Crash, AWorkerReportingAnotherJobsResultIsReplacedAndEveryJobRunsOnce) {
     EXPECT_NE(r.err.find("600 jobs: 600 ok"), std::string::npos) << r.err;
 }
 
+TEST(Crash, ARecordShorterThanItsLengthsSayFailsItsJobAndTheRunGoesOn) {
+    // The worker commits a compact result claiming more output than its record holds:
+    // the supervisor must not read past it, and reports that job's failure plainly.
+    ProgramRun run;
+    run.argv = {RINGRUN_BINARY, "-j2", "--task", "echo", ":::"};
+    for (const auto& n : numbers(1, 60)) run.argv.push_back(n);
+    run.env = {"RINGRUN_TEST_FAULT=garbage-record:7"};
+    auto r = run_program(run);
+    EXPECT_EQ(r.exit_code, 8) << r.err;  // jobs 7, 14, ..., 56
+    auto out = lines_of(r.out, true);
+    EXPECT_EQ(out.size(), 52u) << r.out;
+    EXPECT_NE(r.err.find("sent an undecodable result: compact result record shorter than its "
+                         "lengths say"),
+              std::string::npos)
+        << r.err;
+    // With a second attempt (the fault fires on first attempts only), every job succeeds.
+    run.argv.insert(run.argv.begin() + 1, {"--retries", "2"});
+    r = run_program(run);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(lines_of(r.out, true), sorted_numbers(1, 60));
+}
+
 // --- Jobs that kill their worker every time ------------------------------------------
 
 TEST(Crash, JobThatKillsItsWorkerEveryTimeFailsAfterBoundedAttemptsAndTheRunGoesOn) {

@@ -19,6 +19,7 @@ FaultPlan parse_fault_plan(std::string_view text) {
         {"after-pop", FaultPoint::after_pop},
         {"mid-job", FaultPoint::mid_job},
         {"wrong-id", FaultPoint::wrong_id},
+        {"garbage-record", FaultPoint::garbage_record},
     };
     size_t colon = text.find(':');
     if (colon == std::string_view::npos) return {};
@@ -45,9 +46,10 @@ FaultPlan fault_plan_from_environment() {
     if (!text || !*text) return {};
     FaultPlan plan = parse_fault_plan(text);
     if (plan.point == FaultPoint::none) {
-        std::string line = std::string("ringrun: ignoring RINGRUN_TEST_FAULT='") + text +
-                           "' (expected POINT:K, POINT one of holding-ring-lock, "
-                           "reserved-not-committed, half-written, after-pop, mid-job, wrong-id)\n";
+        std::string line =
+            std::string("ringrun: ignoring RINGRUN_TEST_FAULT='") + text +
+            "' (expected POINT:K, POINT one of holding-ring-lock, "
+            "reserved-not-committed, half-written, after-pop, mid-job, wrong-id, garbage-record)\n";
         (void)!::write(2, line.data(), line.size());
     }
     return plan;

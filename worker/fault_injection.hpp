@@ -20,6 +20,7 @@ enum class FaultPoint {
     after_pop,               // right after taking a job from its job ring
     mid_job,                 // while running a job, before it reports
     wrong_id,                // reports a job's result under another job's id, and goes on
+    garbage_record,          // commits a result record shorter than its lengths say, goes on
 };
 
 struct FaultPlan {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <vector>
 
 #include "worker/job_codec.hpp"
 #include "worker/result_records_ahead.hpp"
@@ -65,9 +66,30 @@ JobResult run_task(const JobSpec& job, WorkerContext& context) {
     return r;
 }
 
-// Kills this worker at a point inside pushing result's record, if the fault plan says so.
-void inject_push_fault(WorkerContext& context, const JobSpec& job) {
+// Kills this worker at a point inside pushing result's record, if the fault plan says so;
+// or, for garbage-record, sends a truncated record in place of result's (true then).
+bool inject_push_fault(WorkerContext& context, const JobSpec& job, const JobResult& result,
+                       ResultRecordsAhead& ahead) {
     const FaultPlan& faults = context.faults;
+    if (!faults.fires(FaultPoint::garbage_record, job) &&
+        !faults.fires(FaultPoint::holding_ring_lock, job) &&
+        !faults.fires(FaultPoint::reserved_not_committed, job) &&
+        !faults.fires(FaultPoint::half_written, job))
+        return false;
+    ahead.give_back();  // what a fault writes must not overtake records reserved ahead
+    if (faults.fires(FaultPoint::garbage_record, job)) {
+        JobResult claims = result;
+        claims.out.assign(100, 'x');
+        std::vector<std::byte> whole(compact_record_bytes(claims));
+        write_compact_record(claims, whole.data());
+        const size_t kept = whole.size() - 50;  // half of the output it claims is missing
+        std::optional<ipc::WriteSlot> slot;
+        while (!(slot = context.result_ring.reserve_wait(kept, kIdleWait, context.idle_spin))) {
+        }
+        std::memcpy(slot->data, whole.data(), kept);
+        context.result_ring.commit(*slot, ipc::kCompactRecord);
+        return true;
+    }
     if (faults.fires(FaultPoint::holding_ring_lock, job)) {
         context.result_ring.lock_for_test();
         die_by_fault();
@@ -81,6 +103,7 @@ void inject_push_fault(WorkerContext& context, const JobSpec& job) {
             std::memset(slot->data, 0x5a, slot->size / 2);
         die_by_fault();
     }
+    return false;
 }
 
 // Pushes result, waiting as long as it takes: the supervisor drains result rings
@@ -244,7 +267,7 @@ void run_worker_loop(WorkerContext& context) {
             continue;
         }
         JobResult result = run_published(context, job);
-        inject_push_fault(context, job);
+        if (inject_push_fault(context, job, result, ahead)) continue;
         push_result(context, result, scratch, ahead);
         context.straight_on_from_ns = job.kind == JobSpec::Kind::task ? result.end_ns : 0;
     }
