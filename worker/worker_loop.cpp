@@ -78,7 +78,10 @@ bool inject_push_fault(WorkerContext& context, const JobSpec& job, const JobResu
         return false;
     ahead.give_back();  // what a fault writes must not overtake records reserved ahead
     if (faults.fires(FaultPoint::garbage_record, job)) {
-        JobResult claims = result;
+        JobResult claims;  // only what a compact record holds, whatever the job was
+        claims.id = result.id;
+        claims.attempt = result.attempt;
+        claims.worker_slot = result.worker_slot;
         claims.out.assign(100, 'x');
         std::vector<std::byte> whole(compact_record_bytes(claims));
         write_compact_record(claims, whole.data());
