@@ -18,10 +18,10 @@ Doorbell::~Doorbell() {
     ::close(fd_);
 }
 
-void Doorbell::ring() {
+void Doorbell::ring(int fd) {
     const uint64_t one = 1;
     // EAGAIN only if the counter is about to overflow: the doorbell is ringing anyway.
-    (void)sys::retry_eintr([&] { return ::write(fd_, &one, sizeof one); });
+    (void)sys::retry_eintr([&] { return ::write(fd, &one, sizeof one); });
 }
 
 void Doorbell::drain() {

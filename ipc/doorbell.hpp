@@ -14,7 +14,9 @@ class Doorbell {
     Doorbell& operator=(const Doorbell&) = delete;
 
     int fd() const { return fd_; }
-    void ring();
+    void ring() { ring(fd_); }
+    // Rings the doorbell whose eventfd is fd (a ring knows only its doorbell's fd).
+    static void ring(int fd);
     void drain();
 
   private:

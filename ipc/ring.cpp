@@ -4,14 +4,12 @@
 // re-validates the chain of record headers. Must never trust a header it has not checked.
 #include "ipc/ring.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
 #include <new>
 
+#include "ipc/doorbell.hpp"
 #include "ipc/futex_word.hpp"
-#include "ipc/system_call.hpp"
 
 namespace ringrun::ipc {
 namespace {
@@ -197,13 +195,10 @@ void Ring::notify_data() {
 
 void Ring::wake_consumer() {
     control_->data_seq.fetch_add(1, std::memory_order_release);
-    if (control_->doorbell_fd >= 0) {
-        uint64_t one = 1;
-        // EAGAIN only if the counter is about to overflow: the doorbell is ringing anyway.
-        (void)sys::retry_eintr([&] { return ::write(control_->doorbell_fd, &one, sizeof one); });
-    } else {
+    if (control_->doorbell_fd >= 0)
+        Doorbell::ring(control_->doorbell_fd);
+    else
         futex_wake_all(control_->data_seq);
-    }
 }
 
 void Ring::notify_space() {
