@@ -517,12 +517,7 @@ bool Supervisor::gather_slot(size_t slot) {
             continue;
         }
         JobResult& result = result_scratch_;
-        std::string error = record->flags == ipc::kCompactRecord
-                                ? read_compact_record(*record, result)
-                                : ipc::read_message(*record, workers_->spill(slot),
-                                                    [&](capnp::MessageReader& reader) {
-                                                        decode_result(reader, result);
-                                                    });
+        std::string error = read_record(*record, workers_->spill(slot), result);
         held.last = record;
         if (++held.count == kReleaseBatch) release_results(slot);
         handle_result(slot, error, result);

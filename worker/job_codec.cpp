@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "schemas/ringrun.capnp.h"
+#include "worker/task_record.hpp"
 
 namespace ringrun {
 namespace {
@@ -193,6 +194,20 @@ void decode_result(capnp::MessageReader& message, JobResult& result) {
     assign_if(result.out_file, r.hasStdoutFile(), [&] { return r.getStdoutFile(); });
     assign_if(result.err_file, r.hasStderrFile(), [&] { return r.getStderrFile(); });
     result.out_bytes = r.getStdoutBytes();
+}
+
+std::string read_record(const ipc::ReadSlot& record, const ipc::SpillDirectory& spill,
+                        JobSpec& job) {
+    if (record.flags == ipc::kCompactRecord) return read_compact_record(record, job);
+    return ipc::read_message(record, spill,
+                             [&](capnp::MessageReader& reader) { decode_job(reader, job); });
+}
+
+std::string read_record(const ipc::ReadSlot& record, const ipc::SpillDirectory& spill,
+                        JobResult& result) {
+    if (record.flags == ipc::kCompactRecord) return read_compact_record(record, result);
+    return ipc::read_message(record, spill,
+                             [&](capnp::MessageReader& reader) { decode_result(reader, result); });
 }
 
 }  // namespace ringrun

@@ -241,11 +241,7 @@ void run_worker_loop(WorkerContext& context) {
             if (++unreleased == kReleaseBatch) release_held();
             continue;
         }
-        std::string error =
-            record->flags == ipc::kCompactRecord
-                ? read_compact_record(*record, job)
-                : ipc::read_message(*record, context.spill,
-                                    [&](capnp::MessageReader& reader) { decode_job(reader, job); });
+        std::string error = read_record(*record, context.spill, job);
         held = record;
         if (++unreleased == kReleaseBatch || !error.empty() || job.kind != JobSpec::Kind::task)
             release_held();
