@@ -71,42 +71,41 @@ JobResult run_task(const JobSpec& job, WorkerContext& context) {
 bool inject_push_fault(WorkerContext& context, const JobSpec& job, const JobResult& result,
                        ResultRecordsAhead& ahead) {
     const FaultPlan& faults = context.faults;
-    if (!faults.fires(FaultPoint::garbage_record, job) &&
-        !faults.fires(FaultPoint::holding_ring_lock, job) &&
-        !faults.fires(FaultPoint::reserved_not_committed, job) &&
-        !faults.fires(FaultPoint::half_written, job))
-        return false;
+    const bool at_push = faults.point == FaultPoint::garbage_record ||
+                         faults.point == FaultPoint::holding_ring_lock ||
+                         faults.point == FaultPoint::reserved_not_committed ||
+                         faults.point == FaultPoint::half_written;
+    if (!at_push || !faults.fires(faults.point, job)) return false;
     ahead.give_back();  // what a fault writes must not overtake records reserved ahead
-    if (faults.fires(FaultPoint::garbage_record, job)) {
-        JobResult claims;  // only what a compact record holds, whatever the job was
-        claims.id = result.id;
-        claims.attempt = result.attempt;
-        claims.worker_slot = result.worker_slot;
-        claims.out.assign(100, 'x');
-        std::vector<std::byte> whole(compact_record_bytes(claims));
-        write_compact_record(claims, whole.data());
-        const size_t kept = whole.size() - 50;  // half of the output it claims is missing
-        std::optional<ipc::WriteSlot> slot;
-        while (!(slot = context.result_ring.reserve_wait(kept, kIdleWait, context.idle_spin))) {
+    switch (faults.point) {
+        case FaultPoint::garbage_record: {
+            JobResult claims;  // only what a compact record holds, whatever the job was
+            claims.id = result.id;
+            claims.attempt = result.attempt;
+            claims.worker_slot = result.worker_slot;
+            claims.out.assign(100, 'x');
+            std::vector<std::byte> whole(compact_record_bytes(claims));
+            write_compact_record(claims, whole.data());
+            const size_t kept = whole.size() - 50;  // half of the output it claims is missing
+            std::optional<ipc::WriteSlot> slot;
+            while (!(slot = context.result_ring.reserve_wait(kept, kIdleWait, context.idle_spin))) {
+            }
+            std::memcpy(slot->data, whole.data(), kept);
+            context.result_ring.commit(*slot, ipc::kCompactRecord);
+            return true;
         }
-        std::memcpy(slot->data, whole.data(), kept);
-        context.result_ring.commit(*slot, ipc::kCompactRecord);
-        return true;
+        case FaultPoint::holding_ring_lock:
+            context.result_ring.lock_for_test();
+            break;
+        case FaultPoint::reserved_not_committed:
+            (void)context.result_ring.try_reserve(64);
+            break;
+        default:  // half_written
+            if (auto slot = context.result_ring.try_reserve(256))
+                std::memset(slot->data, 0x5a, slot->size / 2);
+            break;
     }
-    if (faults.fires(FaultPoint::holding_ring_lock, job)) {
-        context.result_ring.lock_for_test();
-        die_by_fault();
-    }
-    if (faults.fires(FaultPoint::reserved_not_committed, job)) {
-        (void)context.result_ring.try_reserve(64);
-        die_by_fault();
-    }
-    if (faults.fires(FaultPoint::half_written, job)) {
-        if (auto slot = context.result_ring.try_reserve(256))
-            std::memset(slot->data, 0x5a, slot->size / 2);
-        die_by_fault();
-    }
-    return false;
+    die_by_fault();
 }
 
 // Pushes result, waiting as long as it takes: the supervisor drains result rings
