@@ -209,23 +209,23 @@ std::future<std::string> Pool::submit(std::string_view task, std::string payload
 std::string Pool::apply(std::string_view task, std::string payload) {
     constexpr auto kDriveAtMost = std::chrono::microseconds(100);
     ApplyResult waiter;
-    Supervisor& loop = *engine_->supervisor_;
-    if (loop.borrow_loop()) {
-        struct GiveBack {
+    {
+        struct Loan {  // given back however this block ends (submitting may throw)
             Supervisor& loop;
-            ~GiveBack() { loop.return_loop(); }
-        } give_back{loop};
+            const bool held = loop.borrow_loop();
+            ~Loan() {
+                if (held) loop.return_loop();
+            }
+        } loan{*engine_->supervisor_};
         engine_->queue_.submit_apply(task, std::move(payload), waiter);
         // Past a microsecond it yields now and then: the worker may share this core.
         const auto start = std::chrono::steady_clock::now();
-        for (uint32_t idle = 0; !waiter.done();) {
-            if (loop.turn() || ++idle % 64 != 0) continue;
+        for (uint32_t idle = 0; loan.held && !waiter.done();) {
+            if (loan.loop.turn() || ++idle % 64 != 0) continue;
             const auto driven = std::chrono::steady_clock::now() - start;
             if (driven > kDriveAtMost) break;
             if (driven > std::chrono::microseconds(1)) sched_yield();
         }
-    } else {
-        engine_->queue_.submit_apply(task, std::move(payload), waiter);
     }
     TaskResult result = waiter.take();
     if (!result.ok()) throw TaskError(result.status, result.error, result.attempts);
