@@ -219,7 +219,8 @@ bool PoolQueue::next(std::vector<std::string>& inputs) {
     inputs.resize(3);
     inputs[0] = std::move(s.task);
     inputs[1] = std::move(s.payload);
-    inputs[2].assign(reinterpret_cast<const char*>(&index), sizeof index);
+    inputs[2].resize(sizeof index);  // no-op for a recycled input: cheaper than assign()
+    std::memcpy(inputs[2].data(), &index, sizeof index);
     return true;
 }
 

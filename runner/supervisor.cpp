@@ -569,8 +569,10 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
         stats_.recovery.add(result.start_ns - life.died_ns);
         life.died_ns = 0;
     }
-    stats_.queue_wait.add(result.start_ns - job.dispatched_ns);
-    stats_.run_time.add(result.end_ns - result.start_ns);
+    if (options_.stats) {  // reported by --stats only
+        stats_.queue_wait.add(result.start_ns - job.dispatched_ns);
+        stats_.run_time.add(result.end_ns - result.start_ns);
+    }
     if (result.status != JobStatus::ok &&
         job.attempt < command_.attempts(job.inputs, options_.retries) && !stopping_) {
         // --retries: run it again; only the last attempt is reported.
@@ -595,7 +597,8 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
         scheduler_.requeue_first(std::move(job));
         return;
     }
-    if (result.status == JobStatus::ok) ok_run_time_.add(result.end_ns - result.start_ns);
+    if (result.status == JobStatus::ok && options_.timeout_percent > 0)
+        ok_run_time_.add(result.end_ns - result.start_ns);
     finish_job(job, result);
     scheduler_.recycle_inputs(std::move(job.inputs));
 }
