@@ -12,11 +12,25 @@
 
 namespace ringrun {
 
-void MapResults::deliver(std::vector<Delivery>::iterator first,
-                         std::vector<Delivery>::iterator last) {
-    std::lock_guard lock(mutex_);
-    for (; first != last; ++first) done_.push_back(std::move(first->second));
+void MapResults::notify_locked() {
     if (wake_at_ != 0 && done_.size() >= wake_at_) delivered_.notify_one();
+}
+
+void MapResults::publish() {
+    std::lock_guard lock(mutex_);
+    if (done_.empty()) {
+        done_.swap(staged_);  // staged_ takes done_'s buffer, emptied by the last take
+    } else {
+        for (auto& r : staged_) done_.push_back(std::move(r));
+        staged_.clear();
+    }
+    notify_locked();
+}
+
+void MapResults::deliver_now(uint64_t index, TaskResult&& result) {
+    std::lock_guard lock(mutex_);
+    done_.emplace_back(index, std::move(result));
+    notify_locked();
 }
 
 void MapResults::take(std::vector<std::pair<uint64_t, TaskResult>>& out, size_t at_least) {
@@ -71,15 +85,17 @@ TaskResult ApplyResult::take() {
 }
 
 void PoolQueue::complete(TaskWaiter& waiter, TaskResult&& result,
-                         std::vector<MapResults::Delivery>& deliveries) {
+                         std::vector<MapResults*>* staged_maps) {
     waiter.done = true;
     if (waiter.apply) {
         waiter.apply->complete(std::move(result));
         return;
     }
     if (waiter.map) {
-        deliveries.emplace_back(std::piecewise_construct, std::forward_as_tuple(waiter.map),
-                                std::forward_as_tuple(waiter.index, std::move(result)));
+        if (!staged_maps)
+            waiter.map->deliver_now(waiter.index, std::move(result));
+        else if (waiter.map->stage(waiter.index, std::move(result)))
+            staged_maps->push_back(waiter.map);
         return;
     }
     if (result.ok())
@@ -89,19 +105,9 @@ void PoolQueue::complete(TaskWaiter& waiter, TaskResult&& result,
             TaskError(result.status, std::move(result.error), result.attempts)));
 }
 
-void PoolQueue::deliver_all(std::vector<MapResults::Delivery>& deliveries) {
-    auto first = deliveries.begin();
-    while (first != deliveries.end()) {
-        auto last = first;
-        while (last != deliveries.end() && last->first == first->first) ++last;
-        first->first->deliver(first, last);
-        first = last;
-    }
-    deliveries.clear();
-}
-
 void PoolQueue::flush() {
-    deliver_all(deliveries_);
+    for (MapResults* map : staged_maps_) map->publish();
+    staged_maps_.clear();
 }
 
 void PoolQueue::push_locked(Submission&& s, bool& wake) {
@@ -161,11 +167,8 @@ void PoolQueue::cancel_pending() {
         cancel_requested_.store(true, std::memory_order_release);
     }
     doorbell_.ring();
-    std::vector<MapResults::Delivery> deliveries;  // this thread's, not the supervisor's
-    for (Submission& s : cancelled)
-        complete(s.waiter, {TaskStatus::cancelled, {}, "cancelled before it started", 0},
-                 deliveries);
-    deliver_all(deliveries);
+    for (Submission& s : cancelled)  // this thread's: delivered at once, not staged
+        complete(s.waiter, {TaskStatus::cancelled, {}, "cancelled before it started", 0}, nullptr);
 }
 
 void PoolQueue::close() {
@@ -185,12 +188,12 @@ void PoolQueue::fail_all(const std::string& why) {
         shared_count_.store(0, std::memory_order_release);
     }
     for (size_t i = taken_next_; i < taken_.size(); ++i)
-        complete(taken_[i].waiter, {TaskStatus::lost, {}, why, 0}, deliveries_);
-    for (Submission& s : left) complete(s.waiter, {TaskStatus::lost, {}, why, 0}, deliveries_);
+        complete(taken_[i].waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
+    for (Submission& s : left) complete(s.waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
     taken_.clear();
     taken_next_ = 0;
     for (TaskWaiter& waiter : waiters_)
-        if (!waiter.done) complete(waiter, {TaskStatus::lost, {}, why, 0}, deliveries_);
+        if (!waiter.done) complete(waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
     waiters_.clear();
     flush();
 }
@@ -234,7 +237,7 @@ bool PoolQueue::take_cancel_request() {
     cancel_requested_.store(false, std::memory_order_relaxed);
     for (size_t i = taken_next_; i < taken_.size(); ++i)
         complete(taken_[i].waiter, {TaskStatus::cancelled, {}, "cancelled before it started", 0},
-                 deliveries_);
+                 &staged_maps_);
     taken_.clear();
     taken_next_ = 0;
     return true;
@@ -249,7 +252,7 @@ void PoolQueue::complete(const std::vector<std::string>& inputs, TaskResult&& re
     if (inputs.size() != 3 || inputs[2].size() != sizeof index) return;  // not ours
     std::memcpy(&index, inputs[2].data(), sizeof index);
     if (index >= waiters_.size() || waiters_[index].done) return;
-    complete(waiters_[index], std::move(result), deliveries_);
+    complete(waiters_[index], std::move(result), &staged_maps_);
     waiters_[index] = TaskWaiter{};  // drops the promise's reference now
     free_waiters_.push_back(index);
 }

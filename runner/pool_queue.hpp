@@ -24,11 +24,20 @@
 namespace ringrun {
 
 // Where a map() call's results go, in completion order; the calling thread takes them.
+// The loop stages each result here without a lock, and publishes what it staged once
+// per turn (one lock, and a swap of vectors rather than a move per result).
 class MapResults {
   public:
-    // Appends results[first, last) (one lock for them all).
-    using Delivery = std::pair<MapResults*, std::pair<uint64_t, TaskResult>>;
-    void deliver(std::vector<Delivery>::iterator first, std::vector<Delivery>::iterator last);
+    // The thread holding the supervisor's loop: adds one result; true if it is the first
+    // staged since the last publish (the caller then remembers to publish).
+    bool stage(uint64_t index, TaskResult&& result) {
+        staged_.emplace_back(index, std::move(result));
+        return staged_.size() == 1;
+    }
+    // The same thread: makes the staged results available to take().
+    void publish();
+    // Any thread: adds one result and makes it available at once.
+    void deliver_now(uint64_t index, TaskResult&& result);
     // Moves the results delivered so far into out (emptied first), waiting until there
     // are at least at_least (which must not exceed the tasks still to complete: each
     // completes exactly once), or for at least one once a millisecond has passed. Waking
@@ -37,10 +46,12 @@ class MapResults {
     void take(std::vector<std::pair<uint64_t, TaskResult>>& out, size_t at_least);
 
   private:
+    void notify_locked();
     std::mutex mutex_;
     std::condition_variable delivered_;
-    size_t wake_at_ = 0;  // 0: nobody waits
-    std::vector<std::pair<uint64_t, TaskResult>> done_;
+    size_t wake_at_ = 0;                                   // 0: nobody waits
+    std::vector<std::pair<uint64_t, TaskResult>> done_;    // under mutex_
+    std::vector<std::pair<uint64_t, TaskResult>> staged_;  // the loop's thread only
 };
 
 // Where apply() waits for its one result, on the caller's stack: the caller spins on
@@ -111,11 +122,10 @@ class PoolQueue : public InputSource {
     void push(Submission&& s);
     // Queues s (the caller holds mutex_); notes whether the supervisor must be woken.
     void push_locked(Submission&& s, bool& wake);
-    // Hands result to waiter (exactly once per waiter); a map() result is added to
-    // deliveries, for deliver_all.
+    // Hands result to waiter (exactly once per waiter). A map() result is staged, and its
+    // MapResults added to staged_maps for flush(), if given; else delivered at once.
     static void complete(TaskWaiter& waiter, TaskResult&& result,
-                         std::vector<MapResults::Delivery>& deliveries);
-    static void deliver_all(std::vector<MapResults::Delivery>& deliveries);
+                         std::vector<MapResults*>* staged_maps);
 
     ipc::Doorbell doorbell_;
     mutable std::mutex mutex_;
@@ -135,7 +145,7 @@ class PoolQueue : public InputSource {
     bool taken_left() const { return taken_next_ < taken_.size(); }
     std::vector<TaskWaiter> waiters_;
     std::vector<uint32_t> free_waiters_;
-    std::vector<MapResults::Delivery> deliveries_;  // map() results not yet flushed
+    std::vector<MapResults*> staged_maps_;  // those with results staged since flush()
 };
 
 }  // namespace ringrun

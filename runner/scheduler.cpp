@@ -64,7 +64,7 @@ std::vector<QueuedJob> Scheduler::take_pending() {
     std::vector<QueuedJob> jobs;
     jobs.reserve(pending_count() + delayed_.size());
     for (auto& lane : pending_)
-        for (QueuedJob& job : lane) jobs.push_back(std::move(job));
+        for (size_t i = 0; i < lane.size(); ++i) jobs.push_back(std::move(lane[i]));
     for (auto& [due, job] : delayed_) jobs.push_back(std::move(job));
     drop_pending();
     std::sort(jobs.begin(), jobs.end(),
@@ -72,9 +72,11 @@ std::vector<QueuedJob> Scheduler::take_pending() {
     return jobs;
 }
 
-std::deque<QueuedJob> Scheduler::take_in_flight(size_t slot) {
-    std::deque<QueuedJob> jobs;
-    jobs.swap(in_flight_[slot]);
+std::vector<QueuedJob> Scheduler::take_in_flight(size_t slot) {
+    std::vector<QueuedJob> jobs;
+    jobs.reserve(in_flight_[slot].size());
+    for (auto& queue = in_flight_[slot]; !queue.empty(); queue.pop_front())
+        jobs.push_back(std::move(queue.front()));
     return jobs;
 }
 

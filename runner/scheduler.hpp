@@ -8,11 +8,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "runner/circular_queue.hpp"
 
 namespace ringrun {
 
@@ -72,7 +73,8 @@ class Scheduler {
     // The oldest job in flight in slot (whose result comes next).
     const QueuedJob* oldest_in_flight(size_t slot) const;
     QueuedJob complete_oldest(size_t slot, int64_t runtime_ns);
-    std::deque<QueuedJob> take_in_flight(size_t slot);
+    // Removes and returns slot's jobs in flight, oldest first.
+    std::vector<QueuedJob> take_in_flight(size_t slot);
     size_t in_flight(size_t slot) const { return in_flight_[slot].size(); }
     size_t in_flight_total() const;
     uint32_t credit_limit() const { return credit_limit_; }
@@ -93,10 +95,10 @@ class Scheduler {
   private:
     size_t lane(size_t slot) const { return slot >= lane_split_ ? 1 : 0; }
     size_t lane_split_;
-    std::deque<QueuedJob> pending_[2];
+    CircularQueue<QueuedJob> pending_[2];
     std::multimap<Clock::time_point, QueuedJob> delayed_;
     uint32_t credit_cap_ = UINT32_MAX;
-    std::vector<std::deque<QueuedJob>> in_flight_;
+    std::vector<CircularQueue<QueuedJob>> in_flight_;
     double mean_runtime_ns_ = -1;  // exponentially weighted
     uint32_t credit_limit_ = 1;    // until run times are measured: a job may be long
     std::vector<std::vector<std::string>> spare_inputs_;
