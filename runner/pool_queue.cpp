@@ -110,21 +110,25 @@ void PoolQueue::flush() {
     staged_maps_.clear();
 }
 
-void PoolQueue::push_locked(Submission&& s, bool& wake) {
+void PoolQueue::check_open_locked() const {
     if (closed_.load(std::memory_order_relaxed))
         throw std::logic_error("ringrun::Pool: submitted after shutdown()");
-    shared_.push_back(std::move(s));
+}
+
+bool PoolQueue::publish_locked() {
     shared_count_.store(shared_.size(), std::memory_order_seq_cst);
     // Pairs with the supervisor's sleeping flag, then its available() check: one of the
     // two sees the other.
-    wake |= supervisor_sleeping_.load(std::memory_order_seq_cst);
+    return supervisor_sleeping_.load(std::memory_order_seq_cst);
 }
 
 void PoolQueue::push(Submission&& s) {
-    bool wake_needed = false;
+    bool wake_needed;
     {
         std::lock_guard lock(mutex_);
-        push_locked(std::move(s), wake_needed);
+        check_open_locked();
+        shared_.push_back(std::move(s));
+        wake_needed = publish_locked();
     }
     if (wake_needed) doorbell_.ring();
 }
@@ -144,16 +148,18 @@ void PoolQueue::submit_apply(std::string_view task, std::string payload, ApplyRe
 
 void PoolQueue::submit_map(std::string_view task, std::vector<std::string>& payloads,
                            MapResults& results, uint64_t first_index) {
-    bool wake_needed = false;
+    bool wake_needed;
     {
         std::lock_guard lock(mutex_);
+        check_open_locked();
         for (std::string& payload : payloads) {
-            TaskWaiter waiter;
-            waiter.map = &results;
-            waiter.index = first_index++;
-            push_locked(Submission{std::string(task), std::move(payload), std::move(waiter)},
-                        wake_needed);
+            Submission& s = shared_.emplace_back();
+            s.task = task;
+            s.payload = std::move(payload);
+            s.waiter.map = &results;
+            s.waiter.index = first_index++;
         }
+        wake_needed = publish_locked();  // once for the batch
     }
     if (wake_needed) doorbell_.ring();
 }

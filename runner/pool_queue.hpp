@@ -120,8 +120,11 @@ class PoolQueue : public InputSource {
     };
     // Queues s, waking the supervisor if it sleeps.
     void push(Submission&& s);
-    // Queues s (the caller holds mutex_); notes whether the supervisor must be woken.
-    void push_locked(Submission&& s, bool& wake);
+    // The caller holds mutex_. Throws std::logic_error once closed.
+    void check_open_locked() const;
+    // The caller holds mutex_, having queued submissions in shared_: makes them visible
+    // to the supervisor; true if it sleeps and must be woken.
+    bool publish_locked();
     // Hands result to waiter (exactly once per waiter). A map() result is staged, and its
     // MapResults added to staged_maps for flush(), if given; else delivered at once.
     static void complete(TaskWaiter& waiter, TaskResult&& result,
