@@ -106,7 +106,7 @@ lines = [
     "worker's half together), before any bookkeeping and without a cache line crossing cores,",
     f"which caps a pool on 2 cores at {2e3 / codec['BM_NoopTaskCompactRecordsOnOneCore']:.1f} M tasks/s. As messages the cap was {2e3 / codec['BM_NoopTaskMessagesOnOneCore']:.1f} M/s, and with",
     "the supervisor's bookkeeping and the cache lines that cross cores added, the pool ran at",
-    "3.5 M/s (docs/design-notes.md, \"Compact task records\").",
+    f"{proc['tasks_per_second'] / 1e6:.1f} M/s here (above; docs/design-notes.md, \"Compact task records\").",
     "", "## The whole matrix (`ringrun bench`, the first of the three runs; its no-op rows show the median)", "",
     "| backend | workload | tasks/s | p50 µs | p99 µs | start-up ms | peak MiB | what a crash did |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
