@@ -23,7 +23,7 @@ class PoolJobs : public JobBuilder {
                   JobSpec& job) const override {
         job.id = seq;
         job.kind = JobSpec::Kind::task;
-        job.task_name = inputs[0];
+        if (job.task_name != inputs[0]) job.task_name = inputs[0];  // often the same task
         job.payload = inputs[1];
         job.timeout_ms = 0;  // the supervisor applies the pool's
     }
@@ -269,7 +269,13 @@ void Pool::map_erased(std::string_view task, const std::function<bool(std::strin
     uint64_t next_index = 0;
     size_t outstanding = 0;
     bool more = true;
-    std::exception_ptr failure;  // from the range, on_result or a closed pool: rethrown
+    std::exception_ptr failure;          // from the range, on_result or a closed pool: rethrown
+    engine_->queue_.begin_map(results);  // so that a failed supervisor's end releases us
+    struct EndMap {
+        PoolQueue& queue;
+        MapResults& results;
+        ~EndMap() { queue.end_map(results); }
+    } end_map{engine_->queue_, results};
     for (;;) {
         while (more && !failure && outstanding < window) {
             batch.clear();
@@ -289,6 +295,12 @@ void Pool::map_erased(std::string_view task, const std::function<bool(std::strin
         // Wake for a quarter of the window (the rest keeps the workers busy meanwhile), or
         // for the last ones.
         results.take(done, std::min(outstanding, std::max<size_t>(1, window / 4)));
+        if (done.empty()) {  // the pool's supervisor failed: the rest can never come
+            if (!failure)
+                failure =
+                    std::make_exception_ptr(TaskError(TaskStatus::lost, results.failure(), 0));
+            break;
+        }
         for (auto& [index, result] : done) {
             --outstanding;
             if (failure) continue;

@@ -3,6 +3,7 @@
 
 #include <sched.h>
 
+#include <bit>
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
@@ -11,6 +12,38 @@
 #include "ipc/futex_word.hpp"
 
 namespace ringrun {
+namespace {
+
+// A map() task's third input: its MapResults' address and its index (the low 56 bits:
+// no map reaches 2^56 tasks), 15 bytes, so that it stays in std::string's inline buffer.
+constexpr size_t kIndexBytes = 7;
+constexpr size_t kMapRefBytes = sizeof(MapResults*) + kIndexBytes;
+
+void write_map_ref(std::string& to, MapResults* map, uint64_t index) {
+    to.resize(kMapRefBytes);
+    std::memcpy(to.data(), &map, sizeof map);
+    if constexpr (std::endian::native == std::endian::little) {
+        std::memcpy(to.data() + sizeof map, &index, kIndexBytes);  // its low bytes
+    } else {
+        for (size_t i = 0; i < kIndexBytes; ++i)
+            to[sizeof map + i] = static_cast<char>((index >> (8 * i)) & 0xff);
+    }
+}
+
+MapResults* read_map_ref(const std::string& from, uint64_t& index) {
+    MapResults* map;
+    std::memcpy(&map, from.data(), sizeof map);
+    index = 0;
+    if constexpr (std::endian::native == std::endian::little) {
+        std::memcpy(&index, from.data() + sizeof map, kIndexBytes);
+    } else {
+        for (size_t i = 0; i < kIndexBytes; ++i)
+            index |= uint64_t{static_cast<unsigned char>(from[sizeof map + i])} << (8 * i);
+    }
+    return map;
+}
+
+}  // namespace
 
 void MapResults::notify_locked() {
     if (wake_at_ != 0 && done_.size() >= wake_at_) delivered_.notify_one();
@@ -33,6 +66,18 @@ void MapResults::deliver_now(uint64_t index, TaskResult&& result) {
     notify_locked();
 }
 
+void MapResults::fail(const std::string& why) {
+    std::lock_guard lock(mutex_);
+    failed_ = true;
+    failure_ = why;
+    delivered_.notify_all();
+}
+
+std::string MapResults::failure() {
+    std::lock_guard lock(mutex_);
+    return failed_ ? failure_ : std::string();
+}
+
 void MapResults::take(std::vector<std::pair<uint64_t, TaskResult>>& out, size_t at_least) {
     out.clear();
     std::unique_lock lock(mutex_);
@@ -41,12 +86,12 @@ void MapResults::take(std::vector<std::pair<uint64_t, TaskResult>>& out, size_t 
         // be queued behind a long task.
         wake_at_ = at_least;
         const auto patience = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
-        while (done_.size() < at_least) {
+        while (done_.size() < at_least && !failed_) {
             if (delivered_.wait_until(lock, patience) == std::cv_status::timeout) break;
         }
         if (done_.empty()) {
             wake_at_ = 1;
-            delivered_.wait(lock, [&] { return !done_.empty(); });
+            delivered_.wait(lock, [&] { return !done_.empty() || failed_; });
         }
         wake_at_ = 0;
     }
@@ -84,25 +129,36 @@ TaskResult ApplyResult::take() {
     return std::move(result_);
 }
 
-void PoolQueue::complete(TaskWaiter& waiter, TaskResult&& result,
-                         std::vector<MapResults*>* staged_maps) {
+void PoolQueue::complete(TaskWaiter& waiter, TaskResult&& result) {
     waiter.done = true;
     if (waiter.apply) {
         waiter.apply->complete(std::move(result));
         return;
     }
-    if (waiter.map) {
-        if (!staged_maps)
-            waiter.map->deliver_now(waiter.index, std::move(result));
-        else if (waiter.map->stage(waiter.index, std::move(result)))
-            staged_maps->push_back(waiter.map);
-        return;
-    }
+    if (!waiter.promise) return;
     if (result.ok())
         waiter.promise->set_value(std::move(result.value));
     else
         waiter.promise->set_exception(std::make_exception_ptr(
             TaskError(result.status, std::move(result.error), result.attempts)));
+}
+
+void PoolQueue::complete_map(const std::string& map_ref, TaskResult&& result,
+                             std::vector<MapResults*>* staged_maps) {
+    uint64_t index;
+    MapResults* map = read_map_ref(map_ref, index);
+    if (!staged_maps)
+        map->deliver_now(index, std::move(result));
+    else if (map->stage(index, std::move(result)))
+        staged_maps->push_back(map);
+}
+
+void PoolQueue::complete(Submission& s, TaskResult&& result,
+                         std::vector<MapResults*>* staged_maps) {
+    if (s.inputs.size() == 3)
+        complete_map(s.inputs[2], std::move(result), staged_maps);
+    else
+        complete(s.waiter, std::move(result));
 }
 
 void PoolQueue::flush() {
@@ -122,28 +178,37 @@ bool PoolQueue::publish_locked() {
     return supervisor_sleeping_.load(std::memory_order_seq_cst);
 }
 
-void PoolQueue::push(Submission&& s) {
+PoolQueue::Submission& PoolQueue::next_slot_locked() {
+    if (shared_used_ == shared_.size()) shared_.emplace_back();
+    return shared_[shared_used_++];
+}
+
+void PoolQueue::push(std::string_view task, std::string&& payload, TaskWaiter&& waiter) {
     bool wake_needed;
     {
         std::lock_guard lock(mutex_);
         check_open_locked();
-        shared_.push_back(std::move(s));
+        Submission& s = next_slot_locked();
+        s.inputs.resize(2);
+        s.inputs[0] = task;
+        s.inputs[1] = std::move(payload);
+        s.waiter = std::move(waiter);
         wake_needed = publish_locked();
     }
     if (wake_needed) doorbell_.ring();
 }
 
 std::future<std::string> PoolQueue::submit(std::string_view task, std::string payload) {
-    Submission s{std::string(task), std::move(payload), {}};
-    std::future<std::string> future = s.waiter.promise.emplace().get_future();
-    push(std::move(s));
+    TaskWaiter waiter;
+    std::future<std::string> future = waiter.promise.emplace().get_future();
+    push(task, std::move(payload), std::move(waiter));
     return future;
 }
 
 void PoolQueue::submit_apply(std::string_view task, std::string payload, ApplyResult& result) {
-    Submission s{std::string(task), std::move(payload), {}};
-    s.waiter.apply = &result;
-    push(std::move(s));
+    TaskWaiter waiter;
+    waiter.apply = &result;
+    push(task, std::move(payload), std::move(waiter));
 }
 
 void PoolQueue::submit_map(std::string_view task, std::vector<std::string>& payloads,
@@ -153,28 +218,39 @@ void PoolQueue::submit_map(std::string_view task, std::vector<std::string>& payl
         std::lock_guard lock(mutex_);
         check_open_locked();
         for (std::string& payload : payloads) {
-            Submission& s = shared_.emplace_back();
-            s.task = task;
-            s.payload = std::move(payload);
-            s.waiter.map = &results;
-            s.waiter.index = first_index++;
+            Submission& s = next_slot_locked();
+            s.inputs.resize(3);
+            if (s.inputs[0] != task) s.inputs[0] = task;  // a reused slot has it already
+            s.inputs[1] = std::move(payload);
+            write_map_ref(s.inputs[2], &results, first_index++);
         }
         wake_needed = publish_locked();  // once for the batch
     }
     if (wake_needed) doorbell_.ring();
 }
 
+void PoolQueue::begin_map(MapResults& results) {
+    std::lock_guard lock(mutex_);
+    active_maps_.push_back(&results);
+}
+
+void PoolQueue::end_map(MapResults& results) {
+    std::lock_guard lock(mutex_);
+    std::erase(active_maps_, &results);
+}
+
 void PoolQueue::cancel_pending() {
     std::vector<Submission> cancelled;
     {
         std::lock_guard lock(mutex_);
-        cancelled.swap(shared_);
+        for (size_t i = 0; i < shared_used_; ++i) cancelled.push_back(std::move(shared_[i]));
+        shared_used_ = 0;
         shared_count_.store(0, std::memory_order_release);
         cancel_requested_.store(true, std::memory_order_release);
     }
     doorbell_.ring();
     for (Submission& s : cancelled)  // this thread's: delivered at once, not staged
-        complete(s.waiter, {TaskStatus::cancelled, {}, "cancelled before it started", 0}, nullptr);
+        complete(s, {TaskStatus::cancelled, {}, "cancelled before it started", 0}, nullptr);
 }
 
 void PoolQueue::close() {
@@ -187,34 +263,41 @@ void PoolQueue::close() {
 
 void PoolQueue::fail_all(const std::string& why) {
     std::vector<Submission> left;
+    std::vector<MapResults*> maps;
     {
         std::lock_guard lock(mutex_);
         closed_.store(true, std::memory_order_release);
-        left.swap(shared_);
+        for (size_t i = 0; i < shared_used_; ++i) left.push_back(std::move(shared_[i]));
+        shared_used_ = 0;
         shared_count_.store(0, std::memory_order_release);
+        maps = active_maps_;
     }
-    for (size_t i = taken_next_; i < taken_.size(); ++i)
-        complete(taken_[i].waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
-    for (Submission& s : left) complete(s.waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
-    taken_.clear();
-    taken_next_ = 0;
+    for (size_t i = taken_next_; i < taken_used_; ++i)
+        complete(taken_[i], {TaskStatus::lost, {}, why, 0}, &staged_maps_);
+    taken_next_ = taken_used_ = 0;
+    for (Submission& s : left) complete(s, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
     for (TaskWaiter& waiter : waiters_)
-        if (!waiter.done) complete(waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
+        if (!waiter.done) complete(waiter, {TaskStatus::lost, {}, why, 0});
     waiters_.clear();
     flush();
+    // The map() tasks the supervisor held are gone with its run: their calls stop waiting.
+    for (MapResults* map : maps) map->fail(why);
 }
 
 bool PoolQueue::next(std::vector<std::string>& inputs) {
     if (!taken_left()) {
-        taken_.clear();
-        taken_next_ = 0;
         if (shared_count_.load(std::memory_order_acquire) == 0) return false;
         std::lock_guard lock(mutex_);
-        taken_.swap(shared_);
+        taken_.swap(shared_);  // shared_ gets taken_'s spent slots
+        taken_used_ = shared_used_;
+        taken_next_ = 0;
+        shared_used_ = 0;
         shared_count_.store(0, std::memory_order_release);
-        if (taken_.empty()) return false;
+        if (taken_used_ == 0) return false;
     }
     Submission& s = taken_[taken_next_++];
+    inputs.swap(s.inputs);                // the slot keeps the spent vector, for its next submitter
+    if (inputs.size() == 3) return true;  // map(): where its result goes is in its inputs
     uint32_t index;
     if (free_waiters_.empty()) {
         index = static_cast<uint32_t>(waiters_.size());
@@ -226,9 +309,7 @@ bool PoolQueue::next(std::vector<std::string>& inputs) {
     waiters_[index] = std::move(s.waiter);
     waiters_[index].done = false;
     inputs.resize(3);
-    inputs[0] = std::move(s.task);
-    inputs[1] = std::move(s.payload);
-    inputs[2].resize(sizeof index);  // no-op for a recycled input: cheaper than assign()
+    inputs[2].resize(sizeof index);
     std::memcpy(inputs[2].data(), &index, sizeof index);
     return true;
 }
@@ -241,11 +322,10 @@ bool PoolQueue::exhausted() const {
 bool PoolQueue::take_cancel_request() {
     if (!cancel_requested_.load(std::memory_order_acquire)) return false;
     cancel_requested_.store(false, std::memory_order_relaxed);
-    for (size_t i = taken_next_; i < taken_.size(); ++i)
-        complete(taken_[i].waiter, {TaskStatus::cancelled, {}, "cancelled before it started", 0},
+    for (size_t i = taken_next_; i < taken_used_; ++i)
+        complete(taken_[i], {TaskStatus::cancelled, {}, "cancelled before it started", 0},
                  &staged_maps_);
-    taken_.clear();
-    taken_next_ = 0;
+    taken_next_ = taken_used_ = 0;
     return true;
 }
 
@@ -254,11 +334,16 @@ bool PoolQueue::available() const {
 }
 
 void PoolQueue::complete(const std::vector<std::string>& inputs, TaskResult&& result) {
+    if (inputs.size() != 3) return;  // not ours
+    if (inputs[2].size() == kMapRefBytes) {
+        complete_map(inputs[2], std::move(result), &staged_maps_);
+        return;
+    }
     uint32_t index;
-    if (inputs.size() != 3 || inputs[2].size() != sizeof index) return;  // not ours
+    if (inputs[2].size() != sizeof index) return;
     std::memcpy(&index, inputs[2].data(), sizeof index);
     if (index >= waiters_.size() || waiters_[index].done) return;
-    complete(waiters_[index], std::move(result), &staged_maps_);
+    complete(waiters_[index], std::move(result));
     waiters_[index] = TaskWaiter{};  // drops the promise's reference now
     free_waiters_.push_back(index);
 }

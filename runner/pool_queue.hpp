@@ -38,15 +38,23 @@ class MapResults {
     void publish();
     // Any thread: adds one result and makes it available at once.
     void deliver_now(uint64_t index, TaskResult&& result);
+    // After the supervisor's run ended abnormally, once nothing more can be delivered:
+    // take() no longer waits. why: the run's failure, for the tasks that never came back.
+    void fail(const std::string& why);
+    // Empty unless failed; for the caller once take() has returned nothing.
+    std::string failure();
     // Moves the results delivered so far into out (emptied first), waiting until there
     // are at least at_least (which must not exceed the tasks still to complete: each
     // completes exactly once), or for at least one once a millisecond has passed. Waking
     // the taker once per batch, not once per result, keeps a futex wake-up off each
     // task's path.
+    // Returns at once once failed.
     void take(std::vector<std::pair<uint64_t, TaskResult>>& out, size_t at_least);
 
   private:
     void notify_locked();
+    bool failed_ = false;  // under mutex_
+    std::string failure_;
     std::mutex mutex_;
     std::condition_variable delivered_;
     size_t wake_at_ = 0;                                   // 0: nobody waits
@@ -71,13 +79,11 @@ class ApplyResult {
     TaskResult result_;
 };
 
-// What waits for one task's result: submit()'s promise, a map() call's list, or an
-// apply() call.
+// What waits for one submit()'s or apply()'s result. (A map() call's tasks name their
+// MapResults in their inputs instead: no waiter to keep.)
 struct TaskWaiter {
-    std::optional<std::promise<std::string>> promise;  // none for map(): no allocation
+    std::optional<std::promise<std::string>> promise;
     ApplyResult* apply = nullptr;
-    MapResults* map = nullptr;
-    uint64_t index = 0;
     bool done = true;  // completed, or (in the supervisor's table) a free entry
 };
 
@@ -88,6 +94,9 @@ class PoolQueue : public InputSource {
     void submit_apply(std::string_view task, std::string payload, ApplyResult& result);
     void submit_map(std::string_view task, std::vector<std::string>& payloads, MapResults& results,
                     uint64_t first_index);
+    // map() calls in progress, so that fail_all() can release them.
+    void begin_map(MapResults& results);
+    void end_map(MapResults& results);
     // Cancels what the supervisor has not read yet (completed here, cancelled) and asks
     // it to cancel what it holds but has not handed to a worker.
     void cancel_pending();
@@ -97,7 +106,8 @@ class PoolQueue : public InputSource {
     void fail_all(const std::string& why);
 
     // The supervisor's side (the pool's thread only). A job's inputs are its task, its
-    // payload, and the index of its waiter among those the supervisor holds.
+    // payload, and where its result goes: a map() call's MapResults and index, or the
+    // index of a waiter in the supervisor's table.
     bool next(std::vector<std::string>& inputs) override;
     bool exhausted() const override;
     int fd() const override { return exhausted() ? -1 : doorbell_.fd(); }
@@ -113,39 +123,53 @@ class PoolQueue : public InputSource {
     void flush();
 
   private:
+    // A submission carries its job's inputs, built by the submitter, so that the
+    // supervisor only swaps them out (leaving it a spent inputs vector, whose capacity
+    // the next submitter of that slot reuses). A map() task's third input names its
+    // MapResults and index; a submit()'s or apply()'s has two, and its waiter alongside.
     struct Submission {
-        std::string task;
-        std::string payload;
-        TaskWaiter waiter;
+        std::vector<std::string> inputs;
+        TaskWaiter waiter;  // submit() and apply() only
     };
-    // Queues s, waking the supervisor if it sleeps.
-    void push(Submission&& s);
+    // The caller holds mutex_: the next free slot of shared_, for a submission.
+    Submission& next_slot_locked();
+    // Queues task and payload for waiter, waking the supervisor if it sleeps.
+    void push(std::string_view task, std::string&& payload, TaskWaiter&& waiter);
     // The caller holds mutex_. Throws std::logic_error once closed.
     void check_open_locked() const;
     // The caller holds mutex_, having queued submissions in shared_: makes them visible
     // to the supervisor; true if it sleeps and must be woken.
     bool publish_locked();
-    // Hands result to waiter (exactly once per waiter). A map() result is staged, and its
-    // MapResults added to staged_maps for flush(), if given; else delivered at once.
-    static void complete(TaskWaiter& waiter, TaskResult&& result,
-                         std::vector<MapResults*>* staged_maps);
+    // Hands result to waiter (exactly once per waiter).
+    static void complete(TaskWaiter& waiter, TaskResult&& result);
+    // Hands result to the map() call that map_ref names: staged, with the MapResults
+    // added to staged_maps for flush(), if given; else delivered at once.
+    static void complete_map(const std::string& map_ref, TaskResult&& result,
+                             std::vector<MapResults*>* staged_maps);
+    // A submission the supervisor never read.
+    static void complete(Submission& s, TaskResult&& result, std::vector<MapResults*>* staged_maps);
 
     ipc::Doorbell doorbell_;
     mutable std::mutex mutex_;
-    std::vector<Submission> shared_;  // under mutex_
+    // Under mutex_: the first shared_used_ are queued; the rest are spent slots to reuse.
+    std::vector<Submission> shared_;
+    size_t shared_used_ = 0;
+    std::vector<MapResults*> active_maps_;  // under mutex_
     std::atomic<size_t> shared_count_{0};
     std::atomic<bool> closed_{false};
     std::atomic<bool> cancel_requested_{false};
     // Whether the supervisor sleeps (or is about to): only then does a submission wake it.
     std::atomic<bool> supervisor_sleeping_{true};
-    // The supervisor's side: a batch swapped out of shared_, and the waiters of the
-    // tasks it has read, reused once completed (so the table is as large as the most
-    // tasks the supervisor ever held at once, however long one of them runs).
-    // Swapped with shared_ when read through, so that both keep their capacity: no
-    // allocation per task in a steady stream.
+    // The supervisor's side: a batch swapped out of shared_ (the first taken_used_ of
+    // taken_, read up to taken_next_), and the waiters of the submit() and apply() tasks
+    // it has read, reused once completed (so the table is as large as the most such
+    // tasks the supervisor ever held at once, however long one of them runs). taken_ and
+    // shared_ swap when taken_ is read through, and their slots keep their inputs'
+    // capacity: no allocation per task in a steady stream.
     std::vector<Submission> taken_;
-    size_t taken_next_ = 0;  // the next of taken_ to read
-    bool taken_left() const { return taken_next_ < taken_.size(); }
+    size_t taken_used_ = 0;
+    size_t taken_next_ = 0;
+    bool taken_left() const { return taken_next_ < taken_used_; }
     std::vector<TaskWaiter> waiters_;
     std::vector<uint32_t> free_waiters_;
     std::vector<MapResults*> staged_maps_;  // those with results staged since flush()

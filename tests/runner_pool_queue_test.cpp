@@ -1,0 +1,124 @@
+// PoolQueue, the library Pool's hand-over between submitting threads and the supervisor,
+// driven here as the supervisor drives it (next, complete, flush): every task's result
+// reaches its own waiter exactly once, also when the supervisor's run fails or work is
+// cancelled, and a map() call's tasks carry where their results go in their inputs.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "runner/pool_queue.hpp"
+
+namespace ringrun {
+namespace {
+
+using Taken = std::vector<std::pair<uint64_t, TaskResult>>;
+
+TaskResult ok(std::string value) {
+    TaskResult r;
+    r.value = std::move(value);
+    return r;
+}
+
+std::vector<std::string> payloads(std::initializer_list<const char*> list) {
+    return {list.begin(), list.end()};
+}
+
+TEST(PoolQueue, MapResultsReachTheirCallWithTheirIndexes) {
+    PoolQueue queue;
+    MapResults results;
+    auto batch = payloads({"a", "b", "c"});
+    const uint64_t first = (uint64_t{1} << 40) + 5;  // indexes past 32 bits survive
+    queue.submit_map("echo", batch, results, first);
+    std::vector<std::vector<std::string>> read(3);
+    for (auto& inputs : read) {
+        ASSERT_TRUE(queue.next(inputs));
+        ASSERT_EQ(inputs.size(), 3u);
+        EXPECT_EQ(inputs[0], "echo");
+    }
+    EXPECT_EQ(read[1][1], "b");
+    std::vector<std::string> none;
+    EXPECT_FALSE(queue.next(none));
+    // Completed out of order, as workers finish them.
+    for (int i : {2, 0, 1}) queue.complete(read[i], ok("r" + read[i][1]));
+    queue.flush();
+    Taken taken;
+    results.take(taken, 3);
+    ASSERT_EQ(taken.size(), 3u);
+    std::sort(taken.begin(), taken.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(taken[i].first, first + i);
+        EXPECT_EQ(taken[i].second.value, std::string("r") + "abc"[i]);
+    }
+}
+
+TEST(PoolQueue, SubmitAndApplyGoThroughTheWaiterTableAndSlotsAreReused) {
+    PoolQueue queue;
+    for (int round = 0; round < 3; ++round) {  // the second and third reuse the slots
+        auto future = queue.submit("echo", "x");
+        ApplyResult applied;
+        queue.submit_apply("echo", "y", applied);
+        std::vector<std::string> a, b;
+        ASSERT_TRUE(queue.next(a));
+        ASSERT_TRUE(queue.next(b));
+        ASSERT_EQ(a.size(), 3u);
+        EXPECT_EQ(a[1], "x");
+        EXPECT_EQ(b[1], "y");
+        queue.complete(b, ok("from y"));
+        queue.complete(a, ok("from x"));
+        queue.complete(a, ok("twice"));  // a second completion is ignored
+        EXPECT_EQ(future.get(), "from x");
+        EXPECT_EQ(applied.take().value, "from y");
+    }
+}
+
+TEST(PoolQueue, FailAllEndsAMapWhoseTasksTheSupervisorHeld) {
+    PoolQueue queue;
+    MapResults results;
+    queue.begin_map(results);
+    auto batch = payloads({"held", "unread1", "unread2"});
+    queue.submit_map("echo", batch, results, 0);
+    std::vector<std::string> held;
+    ASSERT_TRUE(queue.next(held));  // the supervisor holds it when its run fails
+    queue.fail_all("the pool's supervisor failed: boom");
+    Taken taken;
+    results.take(taken, 3);  // never waits for the one that cannot come
+    ASSERT_EQ(taken.size(), 2u);
+    for (auto& [index, result] : taken) {
+        EXPECT_NE(index, 0u);
+        EXPECT_EQ(result.status, TaskStatus::lost);
+    }
+    results.take(taken, 1);
+    EXPECT_TRUE(taken.empty());
+    EXPECT_EQ(results.failure(), "the pool's supervisor failed: boom");
+    queue.end_map(results);
+    auto more = payloads({"late"});
+    EXPECT_THROW(queue.submit_map("echo", more, results, 3), std::logic_error);
+}
+
+TEST(PoolQueue, CancelPendingCancelsWhatTheSupervisorHasNotRead) {
+    PoolQueue queue;
+    MapResults results;
+    auto batch = payloads({"one", "two"});
+    queue.submit_map("echo", batch, results, 0);
+    auto future = queue.submit("echo", "three");
+    queue.cancel_pending();
+    Taken taken;
+    results.take(taken, 2);
+    ASSERT_EQ(taken.size(), 2u);
+    for (auto& [index, result] : taken) EXPECT_EQ(result.status, TaskStatus::cancelled);
+    try {
+        future.get();
+        FAIL() << "a cancelled task's future must throw";
+    } catch (const TaskError& e) {
+        EXPECT_EQ(e.status(), TaskStatus::cancelled);
+    }
+    EXPECT_TRUE(queue.take_cancel_request());
+    std::vector<std::string> none;
+    EXPECT_FALSE(queue.next(none));
+}
+
+}  // namespace
+}  // namespace ringrun
