@@ -129,36 +129,25 @@ TaskResult ApplyResult::take() {
     return std::move(result_);
 }
 
-void PoolQueue::complete(TaskWaiter& waiter, TaskResult&& result) {
+void PoolQueue::complete(TaskWaiter& waiter, TaskResult&& result,
+                         std::vector<MapResults*>* staged_maps) {
     waiter.done = true;
     if (waiter.apply) {
         waiter.apply->complete(std::move(result));
         return;
     }
-    if (!waiter.promise) return;
+    if (waiter.map) {
+        if (!staged_maps)
+            waiter.map->deliver_now(waiter.index, std::move(result));
+        else if (waiter.map->stage(waiter.index, std::move(result)))
+            staged_maps->push_back(waiter.map);
+        return;
+    }
     if (result.ok())
         waiter.promise->set_value(std::move(result.value));
     else
         waiter.promise->set_exception(std::make_exception_ptr(
             TaskError(result.status, std::move(result.error), result.attempts)));
-}
-
-void PoolQueue::complete_map(const std::string& map_ref, TaskResult&& result,
-                             std::vector<MapResults*>* staged_maps) {
-    uint64_t index;
-    MapResults* map = read_map_ref(map_ref, index);
-    if (!staged_maps)
-        map->deliver_now(index, std::move(result));
-    else if (map->stage(index, std::move(result)))
-        staged_maps->push_back(map);
-}
-
-void PoolQueue::complete(Submission& s, TaskResult&& result,
-                         std::vector<MapResults*>* staged_maps) {
-    if (s.inputs.size() == 3)
-        complete_map(s.inputs[2], std::move(result), staged_maps);
-    else
-        complete(s.waiter, std::move(result));
 }
 
 void PoolQueue::flush() {
@@ -189,9 +178,8 @@ void PoolQueue::push(std::string_view task, std::string&& payload, TaskWaiter&& 
         std::lock_guard lock(mutex_);
         check_open_locked();
         Submission& s = next_slot_locked();
-        s.inputs.resize(2);
-        s.inputs[0] = task;
-        s.inputs[1] = std::move(payload);
+        s.task = task;
+        s.payload = std::move(payload);
         s.waiter = std::move(waiter);
         wake_needed = publish_locked();
     }
@@ -219,10 +207,11 @@ void PoolQueue::submit_map(std::string_view task, std::vector<std::string>& payl
         check_open_locked();
         for (std::string& payload : payloads) {
             Submission& s = next_slot_locked();
-            s.inputs.resize(3);
-            if (s.inputs[0] != task) s.inputs[0] = task;  // a reused slot has it already
-            s.inputs[1] = std::move(payload);
-            write_map_ref(s.inputs[2], &results, first_index++);
+            if (s.task != task) s.task = task;  // a reused slot has it already
+            s.payload = std::move(payload);
+            s.waiter = TaskWaiter{};  // a reused slot's may name an apply() long gone
+            s.waiter.map = &results;
+            s.waiter.index = first_index++;
         }
         wake_needed = publish_locked();  // once for the batch
     }
@@ -250,7 +239,7 @@ void PoolQueue::cancel_pending() {
     }
     doorbell_.ring();
     for (Submission& s : cancelled)  // this thread's: delivered at once, not staged
-        complete(s, {TaskStatus::cancelled, {}, "cancelled before it started", 0}, nullptr);
+        complete(s.waiter, {TaskStatus::cancelled, {}, "cancelled before it started", 0}, nullptr);
 }
 
 void PoolQueue::close() {
@@ -273,11 +262,11 @@ void PoolQueue::fail_all(const std::string& why) {
         maps = active_maps_;
     }
     for (size_t i = taken_next_; i < taken_used_; ++i)
-        complete(taken_[i], {TaskStatus::lost, {}, why, 0}, &staged_maps_);
+        complete(taken_[i].waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
     taken_next_ = taken_used_ = 0;
-    for (Submission& s : left) complete(s, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
+    for (Submission& s : left) complete(s.waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
     for (TaskWaiter& waiter : waiters_)
-        if (!waiter.done) complete(waiter, {TaskStatus::lost, {}, why, 0});
+        if (!waiter.done) complete(waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
     waiters_.clear();
     flush();
     // The map() tasks the supervisor held are gone with its run: their calls stop waiting.
@@ -296,8 +285,13 @@ bool PoolQueue::next(std::vector<std::string>& inputs) {
         if (taken_used_ == 0) return false;
     }
     Submission& s = taken_[taken_next_++];
-    inputs.swap(s.inputs);                // the slot keeps the spent vector, for its next submitter
-    if (inputs.size() == 3) return true;  // map(): where its result goes is in its inputs
+    inputs.resize(3);
+    inputs[0] = std::move(s.task);
+    inputs[1] = std::move(s.payload);
+    if (s.waiter.map) {  // where its result goes travels in its inputs: no waiter to keep
+        write_map_ref(inputs[2], s.waiter.map, s.waiter.index);
+        return true;
+    }
     uint32_t index;
     if (free_waiters_.empty()) {
         index = static_cast<uint32_t>(waiters_.size());
@@ -308,8 +302,7 @@ bool PoolQueue::next(std::vector<std::string>& inputs) {
     }
     waiters_[index] = std::move(s.waiter);
     waiters_[index].done = false;
-    inputs.resize(3);
-    inputs[2].resize(sizeof index);
+    inputs[2].resize(sizeof index);  // no-op for a recycled input: cheaper than assign()
     std::memcpy(inputs[2].data(), &index, sizeof index);
     return true;
 }
@@ -323,7 +316,7 @@ bool PoolQueue::take_cancel_request() {
     if (!cancel_requested_.load(std::memory_order_acquire)) return false;
     cancel_requested_.store(false, std::memory_order_relaxed);
     for (size_t i = taken_next_; i < taken_used_; ++i)
-        complete(taken_[i], {TaskStatus::cancelled, {}, "cancelled before it started", 0},
+        complete(taken_[i].waiter, {TaskStatus::cancelled, {}, "cancelled before it started", 0},
                  &staged_maps_);
     taken_next_ = taken_used_ = 0;
     return true;
@@ -336,14 +329,16 @@ bool PoolQueue::available() const {
 void PoolQueue::complete(const std::vector<std::string>& inputs, TaskResult&& result) {
     if (inputs.size() != 3) return;  // not ours
     if (inputs[2].size() == kMapRefBytes) {
-        complete_map(inputs[2], std::move(result), &staged_maps_);
+        TaskWaiter waiter;
+        waiter.map = read_map_ref(inputs[2], waiter.index);
+        complete(waiter, std::move(result), &staged_maps_);
         return;
     }
     uint32_t index;
     if (inputs[2].size() != sizeof index) return;
     std::memcpy(&index, inputs[2].data(), sizeof index);
     if (index >= waiters_.size() || waiters_[index].done) return;
-    complete(waiters_[index], std::move(result));
+    complete(waiters_[index], std::move(result), &staged_maps_);
     waiters_[index] = TaskWaiter{};  // drops the promise's reference now
     free_waiters_.push_back(index);
 }

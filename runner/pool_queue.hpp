@@ -79,11 +79,14 @@ class ApplyResult {
     TaskResult result_;
 };
 
-// What waits for one submit()'s or apply()'s result. (A map() call's tasks name their
-// MapResults in their inputs instead: no waiter to keep.)
+// What waits for one task's result: submit()'s promise, an apply() call, or a map()
+// call's list (which needs no entry in the supervisor's table of waiters: its tasks
+// carry their MapResults and index in their inputs).
 struct TaskWaiter {
-    std::optional<std::promise<std::string>> promise;
+    std::optional<std::promise<std::string>> promise;  // none for map(): no allocation
     ApplyResult* apply = nullptr;
+    MapResults* map = nullptr;
+    uint64_t index = 0;
     bool done = true;  // completed, or (in the supervisor's table) a free entry
 };
 
@@ -123,31 +126,25 @@ class PoolQueue : public InputSource {
     void flush();
 
   private:
-    // A submission carries its job's inputs, built by the submitter, so that the
-    // supervisor only swaps them out (leaving it a spent inputs vector, whose capacity
-    // the next submitter of that slot reuses). A map() task's third input names its
-    // MapResults and index; a submit()'s or apply()'s has two, and its waiter alongside.
     struct Submission {
-        std::vector<std::string> inputs;
-        TaskWaiter waiter;  // submit() and apply() only
+        std::string task;
+        std::string payload;
+        TaskWaiter waiter;
     };
     // The caller holds mutex_: the next free slot of shared_, for a submission.
     Submission& next_slot_locked();
-    // Queues task and payload for waiter, waking the supervisor if it sleeps.
+    // Queues task and payload for waiter (submit() or apply()), waking the supervisor if
+    // it sleeps.
     void push(std::string_view task, std::string&& payload, TaskWaiter&& waiter);
     // The caller holds mutex_. Throws std::logic_error once closed.
     void check_open_locked() const;
     // The caller holds mutex_, having queued submissions in shared_: makes them visible
     // to the supervisor; true if it sleeps and must be woken.
     bool publish_locked();
-    // Hands result to waiter (exactly once per waiter).
-    static void complete(TaskWaiter& waiter, TaskResult&& result);
-    // Hands result to the map() call that map_ref names: staged, with the MapResults
-    // added to staged_maps for flush(), if given; else delivered at once.
-    static void complete_map(const std::string& map_ref, TaskResult&& result,
-                             std::vector<MapResults*>* staged_maps);
-    // A submission the supervisor never read.
-    static void complete(Submission& s, TaskResult&& result, std::vector<MapResults*>* staged_maps);
+    // Hands result to waiter (exactly once per waiter). A map() result is staged, and its
+    // MapResults added to staged_maps for flush(), if given; else delivered at once.
+    static void complete(TaskWaiter& waiter, TaskResult&& result,
+                         std::vector<MapResults*>* staged_maps);
 
     ipc::Doorbell doorbell_;
     mutable std::mutex mutex_;
@@ -164,8 +161,8 @@ class PoolQueue : public InputSource {
     // taken_, read up to taken_next_), and the waiters of the submit() and apply() tasks
     // it has read, reused once completed (so the table is as large as the most such
     // tasks the supervisor ever held at once, however long one of them runs). taken_ and
-    // shared_ swap when taken_ is read through, and their slots keep their inputs'
-    // capacity: no allocation per task in a steady stream.
+    // shared_ swap when taken_ is read through, and their slots are reused with their
+    // strings' capacity: no allocation per task in a steady stream.
     std::vector<Submission> taken_;
     size_t taken_used_ = 0;
     size_t taken_next_ = 0;

@@ -74,6 +74,40 @@ TEST(PoolQueue, SubmitAndApplyGoThroughTheWaiterTableAndSlotsAreReused) {
     }
 }
 
+TEST(PoolQueue, AMapTaskInASlotAnApplyUsedBeforeGoesToTheMap) {
+    PoolQueue queue;
+    for (int round = 0; round < 8; ++round) {
+        {
+            ApplyResult applied;  // gone before the map's task reuses its slot
+            queue.submit_apply("echo", "y", applied);
+            std::vector<std::string> inputs;
+            ASSERT_TRUE(queue.next(inputs));
+            queue.complete(inputs, ok("applied"));
+            EXPECT_EQ(applied.take().value, "applied");
+        }
+        MapResults results;
+        auto batch = payloads({"m"});
+        queue.submit_map("echo", batch, results, 7);
+        Taken taken;
+        if (round % 2 == 0) {  // read and completed by the supervisor
+            std::vector<std::string> inputs;
+            ASSERT_TRUE(queue.next(inputs));
+            queue.complete(inputs, ok("mapped"));
+            queue.flush();
+            results.take(taken, 1);
+            ASSERT_EQ(taken.size(), 1u);
+            EXPECT_EQ(taken[0].second.value, "mapped");
+        } else {  // cancelled before the supervisor read it
+            queue.cancel_pending();
+            results.take(taken, 1);
+            ASSERT_EQ(taken.size(), 1u);
+            EXPECT_EQ(taken[0].second.status, TaskStatus::cancelled);
+            EXPECT_TRUE(queue.take_cancel_request());
+        }
+        EXPECT_EQ(taken[0].first, 7u);
+    }
+}
+
 TEST(PoolQueue, FailAllEndsAMapWhoseTasksTheSupervisorHeld) {
     PoolQueue queue;
     MapResults results;
