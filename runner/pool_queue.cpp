@@ -161,7 +161,7 @@ void PoolQueue::check_open_locked() const {
 }
 
 bool PoolQueue::publish_locked() {
-    shared_count_.store(shared_.size(), std::memory_order_seq_cst);
+    shared_count_.store(shared_used_, std::memory_order_seq_cst);
     // Pairs with the supervisor's sleeping flag, then its available() check: one of the
     // two sees the other.
     return supervisor_sleeping_.load(std::memory_order_seq_cst);
@@ -252,14 +252,12 @@ void PoolQueue::close() {
 
 void PoolQueue::fail_all(const std::string& why) {
     std::vector<Submission> left;
-    std::vector<MapResults*> maps;
     {
         std::lock_guard lock(mutex_);
         closed_.store(true, std::memory_order_release);
         for (size_t i = 0; i < shared_used_; ++i) left.push_back(std::move(shared_[i]));
         shared_used_ = 0;
         shared_count_.store(0, std::memory_order_release);
-        maps = active_maps_;
     }
     for (size_t i = taken_next_; i < taken_used_; ++i)
         complete(taken_[i].waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
@@ -270,7 +268,9 @@ void PoolQueue::fail_all(const std::string& why) {
     waiters_.clear();
     flush();
     // The map() tasks the supervisor held are gone with its run: their calls stop waiting.
-    for (MapResults* map : maps) map->fail(why);
+    // Under the lock, which end_map() takes before a call's MapResults goes away.
+    std::lock_guard lock(mutex_);
+    for (MapResults* map : active_maps_) map->fail(why);
 }
 
 bool PoolQueue::next(std::vector<std::string>& inputs) {
