@@ -161,15 +161,10 @@ void PoolQueue::check_open_locked() const {
 }
 
 bool PoolQueue::publish_locked() {
-    shared_count_.store(shared_used_, std::memory_order_seq_cst);
+    shared_count_.store(shared_.size(), std::memory_order_seq_cst);
     // Pairs with the supervisor's sleeping flag, then its available() check: one of the
     // two sees the other.
     return supervisor_sleeping_.load(std::memory_order_seq_cst);
-}
-
-PoolQueue::Submission& PoolQueue::next_slot_locked() {
-    if (shared_used_ == shared_.size()) shared_.emplace_back();
-    return shared_[shared_used_++];
 }
 
 void PoolQueue::push(std::string_view task, std::string&& payload, TaskWaiter&& waiter) {
@@ -177,10 +172,7 @@ void PoolQueue::push(std::string_view task, std::string&& payload, TaskWaiter&& 
     {
         std::lock_guard lock(mutex_);
         check_open_locked();
-        Submission& s = next_slot_locked();
-        s.task = task;
-        s.payload = std::move(payload);
-        s.waiter = std::move(waiter);
+        shared_.push_back({std::string(task), std::move(payload), std::move(waiter)});
         wake_needed = publish_locked();
     }
     if (wake_needed) doorbell_.ring();
@@ -206,10 +198,9 @@ void PoolQueue::submit_map(std::string_view task, std::vector<std::string>& payl
         std::lock_guard lock(mutex_);
         check_open_locked();
         for (std::string& payload : payloads) {
-            Submission& s = next_slot_locked();
-            if (s.task != task) s.task = task;  // a reused slot has it already
+            Submission& s = shared_.emplace_back();
+            s.task = task;
             s.payload = std::move(payload);
-            s.waiter = TaskWaiter{};  // a reused slot's may name an apply() long gone
             s.waiter.map = &results;
             s.waiter.index = first_index++;
         }
@@ -232,8 +223,7 @@ void PoolQueue::cancel_pending() {
     std::vector<Submission> cancelled;
     {
         std::lock_guard lock(mutex_);
-        for (size_t i = 0; i < shared_used_; ++i) cancelled.push_back(std::move(shared_[i]));
-        shared_used_ = 0;
+        cancelled.swap(shared_);
         shared_count_.store(0, std::memory_order_release);
         cancel_requested_.store(true, std::memory_order_release);
     }
@@ -255,13 +245,13 @@ void PoolQueue::fail_all(const std::string& why) {
     {
         std::lock_guard lock(mutex_);
         closed_.store(true, std::memory_order_release);
-        for (size_t i = 0; i < shared_used_; ++i) left.push_back(std::move(shared_[i]));
-        shared_used_ = 0;
+        left.swap(shared_);
         shared_count_.store(0, std::memory_order_release);
     }
-    for (size_t i = taken_next_; i < taken_used_; ++i)
+    for (size_t i = taken_next_; i < taken_.size(); ++i)
         complete(taken_[i].waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
-    taken_next_ = taken_used_ = 0;
+    taken_.clear();
+    taken_next_ = 0;
     for (Submission& s : left) complete(s.waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
     for (TaskWaiter& waiter : waiters_)
         if (!waiter.done) complete(waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
@@ -275,14 +265,13 @@ void PoolQueue::fail_all(const std::string& why) {
 
 bool PoolQueue::next(std::vector<std::string>& inputs) {
     if (!taken_left()) {
+        taken_.clear();  // swapped with shared_ below: both keep their capacity
+        taken_next_ = 0;
         if (shared_count_.load(std::memory_order_acquire) == 0) return false;
         std::lock_guard lock(mutex_);
-        taken_.swap(shared_);  // shared_ gets taken_'s spent slots
-        taken_used_ = shared_used_;
-        taken_next_ = 0;
-        shared_used_ = 0;
+        taken_.swap(shared_);
         shared_count_.store(0, std::memory_order_release);
-        if (taken_used_ == 0) return false;
+        if (taken_.empty()) return false;
     }
     Submission& s = taken_[taken_next_++];
     inputs.resize(3);
@@ -315,10 +304,11 @@ bool PoolQueue::exhausted() const {
 bool PoolQueue::take_cancel_request() {
     if (!cancel_requested_.load(std::memory_order_acquire)) return false;
     cancel_requested_.store(false, std::memory_order_relaxed);
-    for (size_t i = taken_next_; i < taken_used_; ++i)
+    for (size_t i = taken_next_; i < taken_.size(); ++i)
         complete(taken_[i].waiter, {TaskStatus::cancelled, {}, "cancelled before it started", 0},
                  &staged_maps_);
-    taken_next_ = taken_used_ = 0;
+    taken_.clear();
+    taken_next_ = 0;
     return true;
 }
 

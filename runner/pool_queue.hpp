@@ -131,8 +131,6 @@ class PoolQueue : public InputSource {
         std::string payload;
         TaskWaiter waiter;
     };
-    // The caller holds mutex_: the next free slot of shared_, for a submission.
-    Submission& next_slot_locked();
     // Queues task and payload for waiter (submit() or apply()), waking the supervisor if
     // it sleeps.
     void push(std::string_view task, std::string&& payload, TaskWaiter&& waiter);
@@ -148,25 +146,21 @@ class PoolQueue : public InputSource {
 
     ipc::Doorbell doorbell_;
     mutable std::mutex mutex_;
-    // Under mutex_: the first shared_used_ are queued; the rest are spent slots to reuse.
-    std::vector<Submission> shared_;
-    size_t shared_used_ = 0;
+    std::vector<Submission> shared_;        // under mutex_
     std::vector<MapResults*> active_maps_;  // under mutex_
     std::atomic<size_t> shared_count_{0};
     std::atomic<bool> closed_{false};
     std::atomic<bool> cancel_requested_{false};
     // Whether the supervisor sleeps (or is about to): only then does a submission wake it.
     std::atomic<bool> supervisor_sleeping_{true};
-    // The supervisor's side: a batch swapped out of shared_ (the first taken_used_ of
-    // taken_, read up to taken_next_), and the waiters of the submit() and apply() tasks
-    // it has read, reused once completed (so the table is as large as the most such
-    // tasks the supervisor ever held at once, however long one of them runs). taken_ and
-    // shared_ swap when taken_ is read through, and their slots are reused with their
-    // strings' capacity: no allocation per task in a steady stream.
+    // The supervisor's side: a batch swapped out of shared_, and the waiters of the
+    // submit() and apply() tasks it has read, reused once completed (so the table is as
+    // large as the most such tasks the supervisor ever held at once, however long one of
+    // them runs). Swapped with shared_ when read through, so that both keep their
+    // capacity: no allocation per task in a steady stream.
     std::vector<Submission> taken_;
-    size_t taken_used_ = 0;
-    size_t taken_next_ = 0;
-    bool taken_left() const { return taken_next_ < taken_used_; }
+    size_t taken_next_ = 0;  // the next of taken_ to read
+    bool taken_left() const { return taken_next_ < taken_.size(); }
     std::vector<TaskWaiter> waiters_;
     std::vector<uint32_t> free_waiters_;
     std::vector<MapResults*> staged_maps_;  // those with results staged since flush()
