@@ -39,6 +39,15 @@ std::string refuse(std::string_view payload) {
 }
 RINGRUN_TASK(refuse);
 
+// Returns payload's number of bytes, a pattern: a small job with a result too big for
+// any result record (it is spilled).
+std::string inflate(std::string_view payload) {
+    std::string out(std::stoul(std::string(payload)), 'x');
+    for (size_t i = 0; i < out.size(); i += 4093) out[i] = static_cast<char>('a' + i % 26);
+    return out;
+}
+RINGRUN_TASK(inflate);
+
 // Crashes the first time it runs with a given marker path (the marker survives the crash).
 std::string crash_once(std::string_view marker) {
     if (::access(std::string(marker).c_str(), F_OK) != 0) {
@@ -302,6 +311,12 @@ TEST_P(PoolOnBothBackends, LargePayloadsTravelBothWays) {
     std::string big(8 << 20, 'x');
     for (size_t i = 0; i < big.size(); i += 4093) big[i] = static_cast<char>('a' + i % 26);
     EXPECT_EQ(pool.submit("echo", big).get(), big);
+    // A small job, whose record the worker reads in place, with a big result.
+    EXPECT_EQ(pool.submit("inflate", std::to_string(big.size())).get(), big);
+    std::map<uint64_t, std::string> values;
+    pool.map("inflate", std::vector<std::string>{"10", std::to_string(big.size()), "0"},
+             [&](uint64_t i, TaskResult& r) { values[i] = std::move(r.value); });
+    EXPECT_EQ(values, (std::map<uint64_t, std::string>{{0, big.substr(0, 10)}, {1, big}, {2, ""}}));
 }
 
 TEST_P(PoolOnBothBackends, TheStartHookRunsOncePerWorkerOnFirstUse) {

@@ -38,20 +38,31 @@ static_assert(std::is_trivially_copyable_v<ResultHeader> && sizeof(ResultHeader)
 // A blob longer than this never goes compact (a record that large spills anyway).
 constexpr size_t kMaxBlobBytes = UINT32_MAX;
 
-std::byte* put(std::byte* dst, const std::string& s) {
+std::byte* put(std::byte* dst, std::string_view s) {
+    if (s.empty()) return dst;  // most of a task's blobs: no call into memcpy for them
     std::memcpy(dst, s.data(), s.size());
     return dst + s.size();
 }
 
-// Takes the next n bytes of the record into to; false if the record has fewer left.
-bool take(const std::byte*& at, const std::byte* end, uint64_t n, std::string& to) {
+// Takes the next n bytes of the record as to; false if the record has fewer left.
+bool take(const std::byte*& at, const std::byte* end, uint64_t n, std::string_view& to) {
     if (n > static_cast<uint64_t>(end - at)) return false;
-    // clear + append: assign() goes through libstdc++'s general replace, which guards
-    // against overlap and costs several times as much for the short blobs of a task.
-    to.clear();
-    if (n > 0) to.append(reinterpret_cast<const char*>(at), static_cast<size_t>(n));
+    to = std::string_view(reinterpret_cast<const char*>(at), static_cast<size_t>(n));
     at += n;
     return true;
+}
+
+// Copies view into to, keeping to's buffer. clear + append: assign() goes through
+// libstdc++'s general replace, which guards against overlap and costs several times as
+// much for the short blobs of a task.
+void copy_into(std::string& to, std::string_view view) {
+    to.clear();
+    to.append(view);
+}
+
+CompactResultView view_of(const JobResult& r) {
+    return {r.id,       r.attempt, r.worker_slot, r.status, r.exit_code, r.signal,
+            r.start_ns, r.end_ns,  r.out,         r.err,    r.error_text};
 }
 
 }  // namespace
@@ -66,8 +77,14 @@ size_t compact_record_bytes(const JobSpec& job) {
 
 size_t compact_record_bytes(const JobResult& r) {
     if (!r.out_file.empty() || !r.err_file.empty() || r.user_cpu_us != 0 || r.sys_cpu_us != 0 ||
-        r.max_rss_kb != 0 || r.out_bytes != 0 || r.out.size() > kMaxBlobBytes ||
-        r.err.size() > kMaxBlobBytes || r.error_text.size() > kMaxBlobBytes)
+        r.max_rss_kb != 0 || r.out_bytes != 0)
+        return 0;
+    return compact_record_bytes(view_of(r));
+}
+
+size_t compact_record_bytes(const CompactResultView& r) {
+    if (r.out.size() > kMaxBlobBytes || r.err.size() > kMaxBlobBytes ||
+        r.error_text.size() > kMaxBlobBytes)
         return 0;
     return sizeof(ResultHeader) + r.out.size() + r.err.size() + r.error_text.size();
 }
@@ -84,6 +101,10 @@ void write_compact_record(const JobSpec& job, std::byte* dst) {
 }
 
 void write_compact_record(const JobResult& r, std::byte* dst) {
+    write_compact_record(view_of(r), dst);
+}
+
+void write_compact_record(const CompactResultView& r, std::byte* dst) {
     const ResultHeader h{r.id,
                          r.start_ns,
                          r.end_ns,
@@ -99,7 +120,7 @@ void write_compact_record(const JobResult& r, std::byte* dst) {
     put(put(put(dst + sizeof h, r.out), r.err), r.error_text);
 }
 
-std::string read_compact_record(const ipc::ReadSlot& record, JobSpec& job) {
+std::string view_compact_record(const ipc::ReadSlot& record, CompactJobView& job) {
     JobHeader h;
     if (record.size < sizeof h) return "compact job record shorter than its header";
     std::memcpy(&h, record.data, sizeof h);
@@ -109,8 +130,19 @@ std::string read_compact_record(const ipc::ReadSlot& record, JobSpec& job) {
         return "compact job record shorter than its lengths say";
     job.id = h.id;
     job.attempt = h.attempt;
-    job.kind = JobSpec::Kind::task;
     job.timeout_ms = h.timeout_ms;
+    return {};
+}
+
+std::string read_compact_record(const ipc::ReadSlot& record, JobSpec& job) {
+    CompactJobView view;
+    if (std::string error = view_compact_record(record, view); !error.empty()) return error;
+    copy_into(job.task_name, view.task_name);
+    copy_into(job.payload, view.payload);
+    job.id = view.id;
+    job.attempt = view.attempt;
+    job.kind = JobSpec::Kind::task;
+    job.timeout_ms = view.timeout_ms;
     job.argv.clear();
     job.shell_line.clear();
     job.env.clear();
@@ -127,9 +159,13 @@ std::string read_compact_record(const ipc::ReadSlot& record, JobResult& r) {
         return "compact result record has an unknown status";
     const std::byte* at = record.data + sizeof h;
     const std::byte* end = record.data + record.size;
-    if (!take(at, end, h.out_bytes, r.out) || !take(at, end, h.err_bytes, r.err) ||
-        !take(at, end, h.error_text_bytes, r.error_text))
+    std::string_view out, err, error_text;
+    if (!take(at, end, h.out_bytes, out) || !take(at, end, h.err_bytes, err) ||
+        !take(at, end, h.error_text_bytes, error_text))
         return "compact result record shorter than its lengths say";
+    copy_into(r.out, out);
+    copy_into(r.err, err);
+    copy_into(r.error_text, error_text);
     r.id = h.id;
     r.attempt = h.attempt;
     r.worker_slot = h.worker_slot;

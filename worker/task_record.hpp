@@ -10,11 +10,38 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "ipc/ring.hpp"
 #include "worker/job.hpp"
 
 namespace ringrun {
+
+// A compact job record's fields, read in place: the views point into the record and are
+// valid until it is released. What the worker's task hot path runs from.
+struct CompactJobView {
+    uint64_t id = 0;
+    uint64_t timeout_ms = 0;
+    uint32_t attempt = 1;
+    std::string_view task_name;
+    std::string_view payload;
+};
+
+// A task's result as a compact record holds it, its blobs borrowed from wherever they
+// are (a JobResult, or the task's own outcome).
+struct CompactResultView {
+    uint64_t id = 0;
+    uint32_t attempt = 0;
+    uint32_t worker_slot = 0;
+    JobStatus status = JobStatus::ok;
+    int32_t exit_code = 0;
+    int32_t signal = 0;
+    int64_t start_ns = 0;
+    int64_t end_ns = 0;
+    std::string_view out;
+    std::string_view err;
+    std::string_view error_text;
+};
 
 // Bytes of job's compact record, or 0 when job has a field the compact form lacks (a
 // command, an environment, a working directory, a line tag): it goes as a message then.
@@ -23,9 +50,14 @@ size_t compact_record_bytes(const JobSpec& job);
 // (output files, resource usage, a byte count): it goes as a message then.
 size_t compact_record_bytes(const JobResult& result);
 
+// Bytes of result's compact record, or 0 when a blob is too long for its length field.
+size_t compact_record_bytes(const CompactResultView& result);
 // Writes the compact record into dst, compact_record_bytes(...) bytes long.
 void write_compact_record(const JobSpec& job, std::byte* dst);
 void write_compact_record(const JobResult& result, std::byte* dst);
+void write_compact_record(const CompactResultView& result, std::byte* dst);
+// Reads a compact job record in place. Returns "" on success, or what was wrong with it.
+std::string view_compact_record(const ipc::ReadSlot& record, CompactJobView& out);
 
 // Decodes a compact record into out (reusing its buffers). Returns "" on success, or a
 // one-line description of what was wrong with the record.

@@ -18,31 +18,26 @@ namespace {
 
 constexpr auto kIdleWait = std::chrono::seconds(1);
 
-// Calls the task; an exception it throws (or the start hook throws) fails it with the
-// exception's message, as a task's own failure.
-JobResult run_task(const JobSpec& job, WorkerContext& context) {
-    JobResult r;
-    r.id = job.id;
-    r.attempt = job.attempt;
-    r.worker_slot = context.slot;
-    // A task taken straight after another starts when that one ended: the tens of
-    // nanoseconds between (its result pushed, this job read) count toward this one,
-    // and a clock read (about a tenth of a no-op task's cost in the worker) is saved.
-    r.start_ns = context.straight_on_from_ns ? context.straight_on_from_ns : realtime_ns();
-    // The same task as last time (a map over one task): no hash lookup.
-    if (job.task_name != context.last_task_name) {
-        context.last_task = context.tasks->find(job.task_name);
-        context.last_task_name = job.task_name;
+// The task called name: the one looked up last (a map over one task: no hash lookup),
+// or null if there is none.
+TaskFunction find_task(std::string_view name, WorkerContext& context) {
+    if (name != context.last_task_name) {
+        context.last_task = context.tasks->find(name);
+        context.last_task_name = name;
     }
-    TaskFunction task = context.last_task;
-    if (!task) {
-        r.status = JobStatus::error;
-        r.exit_code = 127;
-        r.error_text = "unknown task '" + job.task_name + "'";
-        r.end_ns = r.start_ns;
-        return r;
-    }
-    TaskOutcome outcome;
+    return context.last_task;
+}
+
+// A task taken straight after another starts when that one ended: the tens of
+// nanoseconds between (its result pushed, this job read) count toward this one, and a
+// clock read (about a tenth of a no-op task's cost in the worker) is saved.
+int64_t task_start_ns(const WorkerContext& context) {
+    return context.straight_on_from_ns ? context.straight_on_from_ns : realtime_ns();
+}
+
+// Calls task, after the worker's start hook the first time; an exception either throws
+// fails the task with the exception's message, as a task's own failure.
+TaskOutcome call_guarded(TaskFunction task, std::string_view payload, WorkerContext& context) {
     const char* stage = "the worker's start hook";
     try {
         if (context.before_first_task) {
@@ -50,12 +45,29 @@ JobResult run_task(const JobSpec& job, WorkerContext& context) {
             context.before_first_task = nullptr;
         }
         stage = "the task";
-        outcome = task(job.payload);
+        return task(payload);
     } catch (const std::exception& e) {
-        outcome = {false, {}, std::string(stage) + " threw: " + e.what()};
+        return {false, {}, std::string(stage) + " threw: " + e.what()};
     } catch (...) {
-        outcome = {false, {}, std::string(stage) + " threw a non-standard exception"};
+        return {false, {}, std::string(stage) + " threw a non-standard exception"};
     }
+}
+
+JobResult run_task(const JobSpec& job, WorkerContext& context) {
+    JobResult r;
+    r.id = job.id;
+    r.attempt = job.attempt;
+    r.worker_slot = context.slot;
+    r.start_ns = task_start_ns(context);
+    TaskFunction task = find_task(job.task_name, context);
+    if (!task) {
+        r.status = JobStatus::error;
+        r.exit_code = 127;
+        r.error_text = "unknown task '" + job.task_name + "'";
+        r.end_ns = r.start_ns;
+        return r;
+    }
+    TaskOutcome outcome = call_guarded(task, job.payload, context);
     r.out = std::move(outcome.output);
     if (!outcome.ok) {
         r.status = JobStatus::failed;
@@ -64,6 +76,29 @@ JobResult run_task(const JobSpec& job, WorkerContext& context) {
     }
     r.end_ns = realtime_ns();
     return r;
+}
+
+// Waits as long as it takes for a result record of bytes: the supervisor drains result
+// rings continually, and if it dies this process dies with it (PR_SET_PDEATHSIG).
+ipc::WriteSlot reserve_result_record(WorkerContext& context, size_t bytes) {
+    std::optional<ipc::WriteSlot> slot;
+    while (!(slot = context.result_ring.reserve_wait(bytes, kIdleWait, context.idle_spin))) {
+    }
+    return *slot;
+}
+
+// Pushes result (a JobResult or a CompactResultView) as a compact record, reserved ahead
+// with others when there is room. False, with nothing pushed, if it has a field the
+// compact form lacks or is too big for a record.
+template <typename Result>
+bool push_compact_result(WorkerContext& context, const Result& result, ResultRecordsAhead& ahead) {
+    const size_t bytes = compact_record_bytes(result);
+    if (bytes == 0 || bytes > context.result_ring.max_payload()) return false;
+    std::optional<ipc::WriteSlot> slot = ahead.take(bytes);
+    if (!slot) slot = reserve_result_record(context, bytes);  // ring full: none left ahead
+    write_compact_record(result, slot->data);
+    context.result_ring.commit(*slot, ipc::kCompactRecord);
+    return true;
 }
 
 // Kills this worker at a point inside pushing result's record, if the fault plan says so;
@@ -108,31 +143,16 @@ bool inject_push_fault(WorkerContext& context, const JobSpec& job, const JobResu
     die_by_fault();
 }
 
-// Pushes result, waiting as long as it takes: the supervisor drains result rings
-// continually, and if it dies this process dies with it (PR_SET_PDEATHSIG).
+// Pushes result, waiting as long as it takes (see reserve_result_record).
 void push_result(WorkerContext& context, const JobResult& result, ipc::MessageScratch& scratch,
                  ResultRecordsAhead& ahead) {
-    auto reserve = [&](size_t bytes) {
-        std::optional<ipc::WriteSlot> slot;
-        while (!(slot = context.result_ring.reserve_wait(bytes, kIdleWait, context.idle_spin))) {
-        }
-        return *slot;
-    };
-    // A task's result: a compact record, reserved ahead with others when there is room.
-    if (const size_t bytes = compact_record_bytes(result);
-        bytes > 0 && bytes <= context.result_ring.max_payload()) {
-        std::optional<ipc::WriteSlot> slot = ahead.take(bytes);
-        if (!slot) slot = reserve(bytes);  // the ring is full: none is left ahead
-        write_compact_record(result, slot->data);
-        context.result_ring.commit(*slot, ipc::kCompactRecord);
-        return;
-    }
+    if (push_compact_result(context, result, ahead)) return;
     ahead.give_back();
     // Else a message, built in place in a record sized by the message's upper bound.
     const size_t bytes = ipc::in_place_record_bytes(max_message_words(result));
     if (bytes <= context.result_ring.max_payload()) {
         if (ipc::build_in_record(
-                context.result_ring, reserve(bytes),
+                context.result_ring, reserve_result_record(context, bytes),
                 [&](capnp::MessageBuilder& message) { build_result(result, message); },
                 /*notify=*/true))
             return;
@@ -158,6 +178,51 @@ void push_result(WorkerContext& context, const JobResult& result, ipc::MessageSc
         failed.error_text = "result could not be delivered: " + error;
         send(failed);
     }
+}
+
+// A task job in a compact record, the per-task hot path: its name and payload are read
+// in place and its result written straight into a result record, with no JobSpec or
+// JobResult between. Sets straight_on_from_ns. False, with nothing done, if the job must
+// take the general path: its record does not decode, its task is unknown, it has a
+// timeout to publish, the run is stopping, or a fault is planned (tests).
+bool run_compact_task(const ipc::ReadSlot& record, WorkerContext& context,
+                      ipc::MessageScratch& scratch, ResultRecordsAhead& ahead) {
+    CompactJobView job;
+    if (context.faults.point != FaultPoint::none || !view_compact_record(record, job).empty())
+        return false;
+    if (context.status &&
+        (job.timeout_ms > 0 || context.status->stop_starting.load(std::memory_order_relaxed)))
+        return false;
+    TaskFunction task = find_task(job.task_name, context);
+    if (!task) return false;
+    CompactResultView r;
+    r.id = job.id;
+    r.attempt = job.attempt;
+    r.worker_slot = context.slot;
+    r.start_ns = task_start_ns(context);
+    TaskOutcome outcome = call_guarded(task, job.payload, context);
+    r.out = outcome.output;
+    if (!outcome.ok) {
+        r.status = JobStatus::failed;
+        r.exit_code = 1;
+        r.err = outcome.error;
+    }
+    r.end_ns = realtime_ns();
+    if (!push_compact_result(context, r, ahead)) {  // too big for a record: by message
+        JobResult whole;
+        whole.id = r.id;
+        whole.attempt = r.attempt;
+        whole.worker_slot = r.worker_slot;
+        whole.status = r.status;
+        whole.exit_code = r.exit_code;
+        whole.start_ns = r.start_ns;
+        whole.end_ns = r.end_ns;
+        whole.out = std::move(outcome.output);
+        whole.err = std::move(outcome.error);
+        push_result(context, whole, scratch, ahead);
+    }
+    context.straight_on_from_ns = r.end_ns;
+    return true;
 }
 
 // Runs job; a task with a timeout has its start published in the slot status, so that
@@ -237,6 +302,12 @@ void run_worker_loop(WorkerContext& context) {
         }
         if (record->flags == ipc::kSkippedRecord) {  // holds no job
             held = record;
+            if (++unreleased == kReleaseBatch) release_held();
+            continue;
+        }
+        if (record->flags == ipc::kCompactRecord &&
+            run_compact_task(*record, context, scratch, ahead)) {
+            held = record;  // released only now: the task read its payload in place
             if (++unreleased == kReleaseBatch) release_held();
             continue;
         }
