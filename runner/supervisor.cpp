@@ -176,6 +176,7 @@ Supervisor::Supervisor(SupervisorOptions options, const JobBuilder& command, Inp
       held_results_(options_.slots()),
       job_batch_(kDispatchBatch),
       record_sizes_(kDispatchBatch),
+      record_compact_(kDispatchBatch),
       write_slots_(kDispatchBatch) {
     if (!options_.embedded) reaper_.emplace(status_);  // before the workers: see reaper_
     const WorkerSettings settings{options_.command_settings, options_.before_first_task};
@@ -420,6 +421,7 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
             }
             // A task goes as a compact record, anything else as a message.
             const size_t compact = compact_record_bytes(job);
+            record_compact_[batch] = compact > 0;
             record_sizes_[batch] =
                 compact > 0 ? compact : ipc::in_place_record_bytes(max_message_words(job));
             if (record_sizes_[batch] > ring.max_payload()) break;
@@ -439,7 +441,7 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
                 ring.commit(write_slots_[i], ipc::kSkippedRecord, /*notify=*/false);
                 continue;
             }
-            if (compact_record_bytes(job) > 0) {
+            if (record_compact_[i]) {
                 write_compact_record(job, write_slots_[i].data);
                 ring.commit(write_slots_[i], ipc::kCompactRecord, /*notify=*/false);
                 scheduler_.dispatch_first(slot, now_ns, task_timeout_of(slot, job));

@@ -184,6 +184,7 @@ class Supervisor {
     static constexpr size_t kDispatchBatch = 64;  // jobs reserved under one ring lock
     std::vector<JobSpec> job_batch_;              // reused: each keeps its buffers
     std::vector<size_t> record_sizes_;
+    std::vector<char> record_compact_;  // whether job_batch_[i] goes as a compact record
     std::vector<ipc::WriteSlot> write_slots_;
     JobResult result_scratch_;     // reused for every result
     ipc::MessageScratch scratch_;  // first segment reused for every job message
