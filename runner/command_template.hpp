@@ -37,6 +37,14 @@ class CommandTemplate : public JobBuilder {
     std::string command_line(uint64_t seq, uint32_t slot,
                              const std::vector<std::string>& inputs) const override;
 
+    // A task with one input: its name and that input (see fill_job).
+    bool plain_task(const std::vector<std::string>& inputs, std::string_view& name,
+                    std::string_view& payload) const override {
+        if (kind_ != JobSpec::Kind::task || inputs.size() != 1) return false;
+        name = task_name_;
+        payload = inputs[0];
+        return true;
+    }
     bool uses_shell() const { return kind_ == JobSpec::Kind::shell; }
     bool is_task() const override { return kind_ == JobSpec::Kind::task; }
 

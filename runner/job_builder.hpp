@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "worker/job.hpp"
@@ -20,6 +21,13 @@ class JobBuilder {
     // The job as one line, as the joblog, --dry-run and messages show it.
     virtual std::string command_line(uint64_t seq, uint32_t slot,
                                      const std::vector<std::string>& inputs) const = 0;
+    // Whether inputs make a job that is only an in-process task's name and payload, both
+    // found as they are in inputs (or in the builder): true with them set, and the
+    // supervisor writes the job's record from them without filling a JobSpec.
+    virtual bool plain_task(const std::vector<std::string>& /*inputs*/, std::string_view& /*name*/,
+                            std::string_view& /*payload*/) const {
+        return false;
+    }
     // Whether every job is an in-process task (their output is a value; their timeouts
     // are enforced by killing the worker).
     virtual bool is_task() const = 0;

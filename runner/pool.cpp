@@ -33,6 +33,12 @@ class PoolJobs : public JobBuilder {
         std::string line = inputs[0] + "(" + inputs[1].substr(0, kShown);
         return line + (inputs[1].size() > kShown ? "...)" : ")");
     }
+    bool plain_task(const std::vector<std::string>& inputs, std::string_view& name,
+                    std::string_view& payload) const override {
+        name = inputs[0];
+        payload = inputs[1];
+        return true;
+    }
     bool is_task() const override { return true; }
 };
 

@@ -177,6 +177,7 @@ Supervisor::Supervisor(SupervisorOptions options, const JobBuilder& command, Inp
       job_batch_(kDispatchBatch),
       record_sizes_(kDispatchBatch),
       record_compact_(kDispatchBatch),
+      compact_batch_(kDispatchBatch),
       write_slots_(kDispatchBatch) {
     if (!options_.embedded) reaper_.emplace(status_);  // before the workers: see reaper_
     const WorkerSettings settings{options_.command_settings, options_.before_first_task};
@@ -351,12 +352,16 @@ uint64_t Supervisor::job_timeout_ms() const {
 
 // The timeout the supervisor enforces for job: an in-process task's, on processes (a
 // thread cannot be killed). Remembers the shortest, for how often to check.
-uint64_t Supervisor::task_timeout_of(size_t slot, const JobSpec& job) {
+uint64_t Supervisor::task_timeout_of(size_t slot, uint64_t timeout_ms) {
     const bool on_thread = options_.backend != Backend::processes || slot >= options_.workers;
-    if (job.kind != JobSpec::Kind::task || job.timeout_ms == 0 || on_thread) return 0;
-    if (shortest_task_timeout_ms_ == 0 || job.timeout_ms < shortest_task_timeout_ms_)
-        shortest_task_timeout_ms_ = job.timeout_ms;
-    return job.timeout_ms;
+    if (timeout_ms == 0 || on_thread) return 0;
+    if (shortest_task_timeout_ms_ == 0 || timeout_ms < shortest_task_timeout_ms_)
+        shortest_task_timeout_ms_ = timeout_ms;
+    return timeout_ms;
+}
+
+uint64_t Supervisor::task_timeout_of(size_t slot, const JobSpec& job) {
+    return job.kind == JobSpec::Kind::task ? task_timeout_of(slot, job.timeout_ms) : 0;
 }
 
 bool Supervisor::dispatch() {
@@ -387,6 +392,37 @@ bool Supervisor::dispatch() {
     return progress;
 }
 
+// Readies slot's pending job i for the batch being sent, and returns the bytes of its
+// record. A task goes as a compact record (compact_batch_[i]): a plain one straight from
+// its inputs, others through job_batch_[i]; anything else as a message of job_batch_[i].
+// A record too big for the ring leaves job_batch_[i] filled, for dispatch_by_copy.
+size_t Supervisor::describe_batch_job(size_t slot, size_t i, uint64_t timeout_ms) {
+    const QueuedJob& queued = scheduler_.pending_for(slot, i);
+    CompactJobView& compact = compact_batch_[i];
+    if (!options_.line_tag &&
+        command_.plain_task(queued.inputs, compact.task_name, compact.payload)) {
+        compact.id = queued.seq;
+        compact.attempt = queued.attempt;
+        compact.timeout_ms = timeout_ms;
+        const size_t bytes = compact_record_bytes(compact);
+        record_compact_[i] = true;
+        if (bytes > 0 && bytes <= workers_->job_ring(slot).max_payload()) return bytes;
+    }
+    JobSpec& job = job_batch_[i];
+    command_.fill_job(queued.seq, static_cast<uint32_t>(slot), queued.inputs, job);
+    job.attempt = queued.attempt;
+    if (job.timeout_ms == 0) job.timeout_ms = timeout_ms;
+    if (options_.line_tag) {
+        job.tag.clear();
+        options_.line_tag->expand(queued.seq, static_cast<uint32_t>(slot), queued.inputs, false,
+                                  job.tag);
+        job.tag += '\t';
+    }
+    record_compact_[i] = compact_view_of(job, compact);
+    return record_compact_[i] ? compact_record_bytes(compact)
+                              : ipc::in_place_record_bytes(max_message_words(job));
+}
+
 // Sends slot as many pending jobs as its credits allow (max_jobs at most). Jobs are built in place
 // in records reserved together under one lock; a job too big for a record goes alone, by copy
 // (through a spill file).
@@ -408,22 +444,7 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
                             kDispatchBatch, max_jobs - sent});
         size_t batch = 0;
         for (; batch < wanted; ++batch) {
-            const QueuedJob& queued = scheduler_.pending_for(slot, batch);
-            JobSpec& job = job_batch_[batch];
-            command_.fill_job(queued.seq, static_cast<uint32_t>(slot), queued.inputs, job);
-            job.attempt = queued.attempt;
-            if (job.timeout_ms == 0) job.timeout_ms = timeout_ms;
-            if (options_.line_tag) {
-                job.tag.clear();
-                options_.line_tag->expand(queued.seq, static_cast<uint32_t>(slot), queued.inputs,
-                                          false, job.tag);
-                job.tag += '\t';
-            }
-            // A task goes as a compact record, anything else as a message.
-            const size_t compact = compact_record_bytes(job);
-            record_compact_[batch] = compact > 0;
-            record_sizes_[batch] =
-                compact > 0 ? compact : ipc::in_place_record_bytes(max_message_words(job));
+            record_sizes_[batch] = describe_batch_job(slot, batch, timeout_ms);
             if (record_sizes_[batch] > ring.max_payload()) break;
         }
         if (batch == 0) {
@@ -442,9 +463,10 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
                 continue;
             }
             if (record_compact_[i]) {
-                write_compact_record(job, write_slots_[i].data);
+                write_compact_record(compact_batch_[i], write_slots_[i].data);
                 ring.commit(write_slots_[i], ipc::kCompactRecord, /*notify=*/false);
-                scheduler_.dispatch_first(slot, now_ns, task_timeout_of(slot, job));
+                scheduler_.dispatch_first(slot, now_ns,
+                                          task_timeout_of(slot, compact_batch_[i].timeout_ms));
             } else if (ipc::build_in_record(
                            ring, write_slots_[i],
                            [&](capnp::MessageBuilder& message) { build_job(job, message); },

@@ -27,6 +27,7 @@
 #include "runner/run_statistics.hpp"
 #include "runner/scheduler.hpp"
 #include "runner/worker_backend.hpp"
+#include "worker/task_record.hpp"
 
 struct epoll_event;  // <sys/epoll.h>
 
@@ -135,6 +136,8 @@ class Supervisor {
     bool may_start_jobs();
     uint64_t job_timeout_ms() const;
     uint64_t task_timeout_of(size_t slot, const JobSpec& job);
+    uint64_t task_timeout_of(size_t slot, uint64_t timeout_ms);  // of a task
+    size_t describe_batch_job(size_t slot, size_t i, uint64_t timeout_ms);
     void handle_signal(int signal);
     void begin_stop();
     bool finished() const;
@@ -184,7 +187,8 @@ class Supervisor {
     static constexpr size_t kDispatchBatch = 64;  // jobs reserved under one ring lock
     std::vector<JobSpec> job_batch_;              // reused: each keeps its buffers
     std::vector<size_t> record_sizes_;
-    std::vector<char> record_compact_;  // whether job_batch_[i] goes as a compact record
+    std::vector<char> record_compact_;           // whether job i goes as compact_batch_[i]
+    std::vector<CompactJobView> compact_batch_;  // viewing its inputs, or job_batch_[i]
     std::vector<ipc::WriteSlot> write_slots_;
     JobResult result_scratch_;     // reused for every result
     ipc::MessageScratch scratch_;  // first segment reused for every job message

@@ -67,11 +67,20 @@ CompactResultView view_of(const JobResult& r) {
 
 }  // namespace
 
+bool compact_view_of(const JobSpec& job, CompactJobView& out) {
+    if (job.kind != JobSpec::Kind::task || !job.env.empty() || !job.cwd.empty() || !job.tag.empty())
+        return false;
+    out = {job.id, job.timeout_ms, job.attempt, job.task_name, job.payload};
+    return compact_record_bytes(out) > 0;
+}
+
 size_t compact_record_bytes(const JobSpec& job) {
-    if (job.kind != JobSpec::Kind::task || !job.env.empty() || !job.cwd.empty() ||
-        !job.tag.empty() || job.task_name.size() > kMaxBlobBytes ||
-        job.payload.size() > kMaxBlobBytes)
-        return 0;
+    CompactJobView view;
+    return compact_view_of(job, view) ? compact_record_bytes(view) : 0;
+}
+
+size_t compact_record_bytes(const CompactJobView& job) {
+    if (job.task_name.size() > kMaxBlobBytes || job.payload.size() > kMaxBlobBytes) return 0;
     return sizeof(JobHeader) + job.task_name.size() + job.payload.size();
 }
 
@@ -90,6 +99,12 @@ size_t compact_record_bytes(const CompactResultView& r) {
 }
 
 void write_compact_record(const JobSpec& job, std::byte* dst) {
+    CompactJobView view;
+    compact_view_of(job, view);
+    write_compact_record(view, dst);
+}
+
+void write_compact_record(const CompactJobView& job, std::byte* dst) {
     const JobHeader h{job.id,
                       job.timeout_ms,
                       job.attempt,

@@ -46,6 +46,11 @@ struct CompactResultView {
 // Bytes of job's compact record, or 0 when job has a field the compact form lacks (a
 // command, an environment, a working directory, a line tag): it goes as a message then.
 size_t compact_record_bytes(const JobSpec& job);
+// job's fields as its compact record holds them, viewing job's strings; false when
+// compact_record_bytes(job) is 0.
+bool compact_view_of(const JobSpec& job, CompactJobView& out);
+// Bytes of a task job's compact record, or 0 when a blob is too long for its length field.
+size_t compact_record_bytes(const CompactJobView& job);
 // Bytes of result's compact record, or 0 when it has a field the compact form lacks
 // (output files, resource usage, a byte count): it goes as a message then.
 size_t compact_record_bytes(const JobResult& result);
@@ -54,6 +59,7 @@ size_t compact_record_bytes(const JobResult& result);
 size_t compact_record_bytes(const CompactResultView& result);
 // Writes the compact record into dst, compact_record_bytes(...) bytes long.
 void write_compact_record(const JobSpec& job, std::byte* dst);
+void write_compact_record(const CompactJobView& job, std::byte* dst);
 void write_compact_record(const JobResult& result, std::byte* dst);
 void write_compact_record(const CompactResultView& result, std::byte* dst);
 // Reads a compact job record in place. Returns "" on success, or what was wrong with it.
