@@ -42,31 +42,6 @@ class PoolJobs : public JobBuilder {
     bool is_task() const override { return true; }
 };
 
-TaskResult task_result_of(JobResult& r) {
-    TaskResult out;
-    out.attempts = r.attempt;
-    switch (r.status) {
-        case JobStatus::ok:
-            out.value = std::move(r.out);
-            return out;
-        case JobStatus::timeout:
-            out.status = TaskStatus::timeout;
-            break;
-        case JobStatus::lost:
-            out.status = TaskStatus::lost;
-            break;
-        case JobStatus::cancelled:
-            out.status = TaskStatus::cancelled;
-            break;
-        default:
-            out.status = TaskStatus::failed;
-            break;
-    }
-    out.error = !r.err.empty() ? std::move(r.err) : std::move(r.error_text);
-    if (out.error.empty()) out.error = std::string("task ") + status_name(r.status);
-    return out;
-}
-
 // Hands each finished task to its waiter, and counts outcomes for stats().
 class PoolSink : public JobSink {
   public:
@@ -74,12 +49,15 @@ class PoolSink : public JobSink {
     bool job_finished(uint64_t, const std::vector<std::string>& inputs,
                       JobResult& result) override {
         count(result.status == JobStatus::ok ? succeeded : failed);
-        queue_.complete(inputs, task_result_of(result));
+        queue_.complete(inputs, std::move(result));
         return true;
     }
     bool job_skipped(uint64_t, const std::vector<std::string>& inputs) override {
         count(failed);
-        queue_.complete(inputs, {TaskStatus::cancelled, {}, "cancelled before it started", 0});
+        JobResult cancelled;
+        cancelled.status = JobStatus::cancelled;
+        cancelled.error_text = "cancelled before it started";
+        queue_.complete(inputs, std::move(cancelled));
         return true;
     }
     void flush() override { queue_.flush(); }

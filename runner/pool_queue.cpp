@@ -43,6 +43,31 @@ MapResults* read_map_ref(const std::string& from, uint64_t& index) {
     return map;
 }
 
+// Takes a finished job's result into the task's: its value, or its status and why.
+void take_task_result(JobResult& r, TaskResult& out) {
+    out.attempts = r.attempt;
+    switch (r.status) {
+        case JobStatus::ok:
+            out.status = TaskStatus::ok;
+            out.value = std::move(r.out);
+            return;
+        case JobStatus::timeout:
+            out.status = TaskStatus::timeout;
+            break;
+        case JobStatus::lost:
+            out.status = TaskStatus::lost;
+            break;
+        case JobStatus::cancelled:
+            out.status = TaskStatus::cancelled;
+            break;
+        default:
+            out.status = TaskStatus::failed;
+            break;
+    }
+    out.error = !r.err.empty() ? std::move(r.err) : std::move(r.error_text);
+    if (out.error.empty()) out.error = std::string("task ") + status_name(r.status);
+}
+
 }  // namespace
 
 void MapResults::notify_locked() {
@@ -316,19 +341,23 @@ bool PoolQueue::available() const {
     return taken_left() || shared_count_.load(std::memory_order_relaxed) > 0;
 }
 
-void PoolQueue::complete(const std::vector<std::string>& inputs, TaskResult&& result) {
-    if (inputs.size() != 3) return;  // not ours
-    if (inputs[2].size() == kMapRefBytes) {
-        TaskWaiter waiter;
-        waiter.map = read_map_ref(inputs[2], waiter.index);
-        complete(waiter, std::move(result), &staged_maps_);
+void PoolQueue::complete(const std::vector<std::string>& inputs, JobResult&& result) {
+    if (inputs.size() != 3) return;          // not ours
+    if (inputs[2].size() == kMapRefBytes) {  // staged in place: the per-task path of map()
+        uint64_t map_index;
+        MapResults* map = read_map_ref(inputs[2], map_index);
+        bool first;
+        take_task_result(result, map->stage(map_index, first));
+        if (first) staged_maps_.push_back(map);
         return;
     }
     uint32_t index;
     if (inputs[2].size() != sizeof index) return;
     std::memcpy(&index, inputs[2].data(), sizeof index);
     if (index >= waiters_.size() || waiters_[index].done) return;
-    complete(waiters_[index], std::move(result), &staged_maps_);
+    TaskResult task_result;
+    take_task_result(result, task_result);
+    complete(waiters_[index], std::move(task_result), &staged_maps_);
     waiters_[index] = TaskWaiter{};  // drops the promise's reference now
     free_waiters_.push_back(index);
 }

@@ -20,6 +20,7 @@
 
 #include "ipc/doorbell.hpp"
 #include "runner/input_source.hpp"
+#include "worker/job.hpp"
 
 namespace ringrun {
 
@@ -31,8 +32,16 @@ class MapResults {
     // The thread holding the supervisor's loop: adds one result; true if it is the first
     // staged since the last publish (the caller then remembers to publish).
     bool stage(uint64_t index, TaskResult&& result) {
-        staged_.emplace_back(index, std::move(result));
-        return staged_.size() == 1;
+        bool first;
+        stage(index, first) = std::move(result);
+        return first;
+    }
+    // The same, filled in place: returns the staged result to fill.
+    TaskResult& stage(uint64_t index, bool& first) {
+        first = staged_.empty();
+        auto& [staged_index, result] = staged_.emplace_back();
+        staged_index = index;
+        return result;
     }
     // The same thread: makes the staged results available to take().
     void publish();
@@ -120,9 +129,9 @@ class PoolQueue : public InputSource {
     void set_consumer_sleeping(bool sleeping) override {
         supervisor_sleeping_.store(sleeping, std::memory_order_seq_cst);
     }
-    // Completes the task read with inputs: a future at once, a map() call's result at
-    // the next flush().
-    void complete(const std::vector<std::string>& inputs, TaskResult&& result);
+    // Completes the task read with inputs, taking its result's strings: a future at once,
+    // a map() call's result at the next flush().
+    void complete(const std::vector<std::string>& inputs, JobResult&& result);
     void flush();
 
   private:

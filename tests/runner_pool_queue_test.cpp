@@ -15,9 +15,11 @@ namespace {
 
 using Taken = std::vector<std::pair<uint64_t, TaskResult>>;
 
-TaskResult ok(std::string value) {
-    TaskResult r;
-    r.value = std::move(value);
+// A finished job's result, as the supervisor hands it over.
+JobResult ok(std::string value) {
+    JobResult r;
+    r.attempt = 1;
+    r.out = std::move(value);
     return r;
 }
 
