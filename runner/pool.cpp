@@ -246,7 +246,7 @@ void Pool::map_erased(std::string_view task, const std::function<bool(std::strin
                       const std::function<void(uint64_t, TaskResult&)>& on_result, size_t window) {
     constexpr size_t kBatch = 256;
     if (window == 0) window = std::max<size_t>(4096, 1024 * workers());
-    MapResults results;
+    MapResults results{std::string(task)};
     std::vector<std::string> batch;
     std::vector<std::pair<uint64_t, TaskResult>> done;
     std::string payload;
@@ -267,7 +267,7 @@ void Pool::map_erased(std::string_view task, const std::function<bool(std::strin
                 while (batch.size() < std::min(kBatch, window - outstanding) &&
                        (more = next_payload(payload)))
                     batch.push_back(std::move(payload));
-                if (!batch.empty()) engine_->queue_.submit_map(task, batch, results, next_index);
+                if (!batch.empty()) engine_->queue_.submit_map(batch, results, next_index);
             } catch (...) {
                 failure = std::current_exception();
                 break;

@@ -216,15 +216,14 @@ void PoolQueue::submit_apply(std::string_view task, std::string payload, ApplyRe
     push(task, std::move(payload), std::move(waiter));
 }
 
-void PoolQueue::submit_map(std::string_view task, std::vector<std::string>& payloads,
-                           MapResults& results, uint64_t first_index) {
+void PoolQueue::submit_map(std::vector<std::string>& payloads, MapResults& results,
+                           uint64_t first_index) {
     bool wake_needed;
     {
         std::lock_guard lock(mutex_);
         check_open_locked();
         for (std::string& payload : payloads) {
-            Submission& s = shared_.emplace_back();
-            s.task = task;
+            Submission& s = shared_.emplace_back();  // its task is its map's
             s.payload = std::move(payload);
             s.waiter.map = &results;
             s.waiter.index = first_index++;
@@ -300,12 +299,14 @@ bool PoolQueue::next(std::vector<std::string>& inputs) {
     }
     Submission& s = taken_[taken_next_++];
     inputs.resize(3);
-    inputs[0] = std::move(s.task);
     inputs[1] = std::move(s.payload);
     if (s.waiter.map) {  // where its result goes travels in its inputs: no waiter to keep
+        // A recycled input most often holds the task already: one map() runs one task.
+        if (inputs[0] != s.waiter.map->task()) inputs[0] = s.waiter.map->task();
         write_map_ref(inputs[2], s.waiter.map, s.waiter.index);
         return true;
     }
+    inputs[0] = std::move(s.task);
     uint32_t index;
     if (free_waiters_.empty()) {
         index = static_cast<uint32_t>(waiters_.size());

@@ -29,6 +29,9 @@ namespace ringrun {
 // per turn (one lock, and a swap of vectors rather than a move per result).
 class MapResults {
   public:
+    // The results of a map() call over task (which each of its submissions runs).
+    explicit MapResults(std::string task) : task_(std::move(task)) {}
+    const std::string& task() const { return task_; }
     // The thread holding the supervisor's loop: adds one result; true if it is the first
     // staged since the last publish (the caller then remembers to publish).
     bool stage(uint64_t index, TaskResult&& result) {
@@ -62,6 +65,7 @@ class MapResults {
 
   private:
     void notify_locked();
+    const std::string task_;
     bool failed_ = false;  // under mutex_
     std::string failure_;
     std::mutex mutex_;
@@ -104,8 +108,8 @@ class PoolQueue : public InputSource {
     // Any thread. Throw std::logic_error once closed.
     std::future<std::string> submit(std::string_view task, std::string payload);
     void submit_apply(std::string_view task, std::string payload, ApplyResult& result);
-    void submit_map(std::string_view task, std::vector<std::string>& payloads, MapResults& results,
-                    uint64_t first_index);
+    // A map() call's payloads, for results.task(), indexed from first_index.
+    void submit_map(std::vector<std::string>& payloads, MapResults& results, uint64_t first_index);
     // map() calls in progress, so that fail_all() can release them.
     void begin_map(MapResults& results);
     void end_map(MapResults& results);

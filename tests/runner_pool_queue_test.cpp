@@ -29,10 +29,10 @@ std::vector<std::string> payloads(std::initializer_list<const char*> list) {
 
 TEST(PoolQueue, MapResultsReachTheirCallWithTheirIndexes) {
     PoolQueue queue;
-    MapResults results;
+    MapResults results("echo");
     auto batch = payloads({"a", "b", "c"});
     const uint64_t first = (uint64_t{1} << 40) + 5;  // indexes past 32 bits survive
-    queue.submit_map("echo", batch, results, first);
+    queue.submit_map(batch, results, first);
     std::vector<std::vector<std::string>> read(3);
     for (auto& inputs : read) {
         ASSERT_TRUE(queue.next(inputs));
@@ -54,6 +54,26 @@ TEST(PoolQueue, MapResultsReachTheirCallWithTheirIndexes) {
         EXPECT_EQ(taken[i].first, first + i);
         EXPECT_EQ(taken[i].second.value, std::string("r") + "abc"[i]);
     }
+}
+
+TEST(PoolQueue, AReusedInputTakesEachMapsOwnTask) {
+    PoolQueue queue;
+    MapResults first("echo");
+    MapResults second("square");
+    auto a = payloads({"1"});
+    auto b = payloads({"2"});
+    queue.submit_map(a, first, 0);
+    queue.submit_map(b, second, 0);
+    queue.submit("echo", "3");
+    std::vector<std::string> inputs;  // one vector, reused as the supervisor reuses them
+    ASSERT_TRUE(queue.next(inputs));
+    EXPECT_EQ(inputs[0], "echo");
+    ASSERT_TRUE(queue.next(inputs));
+    EXPECT_EQ(inputs[0], "square");
+    EXPECT_EQ(inputs[1], "2");
+    ASSERT_TRUE(queue.next(inputs));
+    EXPECT_EQ(inputs[0], "echo");
+    EXPECT_EQ(inputs[1], "3");
 }
 
 TEST(PoolQueue, SubmitAndApplyGoThroughTheWaiterTableAndSlotsAreReused) {
@@ -87,9 +107,9 @@ TEST(PoolQueue, AMapTaskInASlotAnApplyUsedBeforeGoesToTheMap) {
             queue.complete(inputs, ok("applied"));
             EXPECT_EQ(applied.take().value, "applied");
         }
-        MapResults results;
+        MapResults results("echo");
         auto batch = payloads({"m"});
-        queue.submit_map("echo", batch, results, 7);
+        queue.submit_map(batch, results, 7);
         Taken taken;
         if (round % 2 == 0) {  // read and completed by the supervisor
             std::vector<std::string> inputs;
@@ -112,10 +132,10 @@ TEST(PoolQueue, AMapTaskInASlotAnApplyUsedBeforeGoesToTheMap) {
 
 TEST(PoolQueue, FailAllEndsAMapWhoseTasksTheSupervisorHeld) {
     PoolQueue queue;
-    MapResults results;
+    MapResults results("echo");
     queue.begin_map(results);
     auto batch = payloads({"held", "unread1", "unread2"});
-    queue.submit_map("echo", batch, results, 0);
+    queue.submit_map(batch, results, 0);
     std::vector<std::string> held;
     ASSERT_TRUE(queue.next(held));  // the supervisor holds it when its run fails
     queue.fail_all("the pool's supervisor failed: boom");
@@ -131,14 +151,14 @@ TEST(PoolQueue, FailAllEndsAMapWhoseTasksTheSupervisorHeld) {
     EXPECT_EQ(results.failure(), "the pool's supervisor failed: boom");
     queue.end_map(results);
     auto more = payloads({"late"});
-    EXPECT_THROW(queue.submit_map("echo", more, results, 3), std::logic_error);
+    EXPECT_THROW(queue.submit_map(more, results, 3), std::logic_error);
 }
 
 TEST(PoolQueue, CancelPendingCancelsWhatTheSupervisorHasNotRead) {
     PoolQueue queue;
-    MapResults results;
+    MapResults results("echo");
     auto batch = payloads({"one", "two"});
-    queue.submit_map("echo", batch, results, 0);
+    queue.submit_map(batch, results, 0);
     auto future = queue.submit("echo", "three");
     queue.cancel_pending();
     Taken taken;
