@@ -248,7 +248,7 @@ void Pool::map_erased(std::string_view task, const std::function<bool(std::strin
     if (window == 0) window = std::max<size_t>(4096, 1024 * workers());
     MapResults results{std::string(task)};
     std::vector<std::string> batch;
-    std::vector<std::pair<uint64_t, TaskResult>> done;
+    std::vector<MapResult> done;
     std::string payload;
     uint64_t next_index = 0;
     size_t outstanding = 0;
@@ -285,11 +285,12 @@ void Pool::map_erased(std::string_view task, const std::function<bool(std::strin
                     std::make_exception_ptr(TaskError(TaskStatus::lost, results.failure(), 0));
             break;
         }
-        for (auto& [index, result] : done) {
+        for (MapResult& staged : done) {
             --outstanding;
             if (failure) continue;
             try {
-                on_result(index, result);
+                TaskResult result = staged.take();
+                on_result(staged.index, result);
             } catch (...) {
                 failure = std::current_exception();
             }

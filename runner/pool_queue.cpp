@@ -43,29 +43,25 @@ MapResults* read_map_ref(const std::string& from, uint64_t& index) {
     return map;
 }
 
-// Takes a finished job's result into the task's: its value, or its status and why.
-void take_task_result(JobResult& r, TaskResult& out) {
-    out.attempts = r.attempt;
-    switch (r.status) {
-        case JobStatus::ok:
-            out.status = TaskStatus::ok;
-            out.value = std::move(r.out);
-            return;
-        case JobStatus::timeout:
-            out.status = TaskStatus::timeout;
-            break;
-        case JobStatus::lost:
-            out.status = TaskStatus::lost;
-            break;
-        case JobStatus::cancelled:
-            out.status = TaskStatus::cancelled;
-            break;
-        default:
-            out.status = TaskStatus::failed;
-            break;
+// Takes a finished job's outcome: returns the task's status, with into text its value
+// (ok) or why it failed.
+TaskStatus take_outcome(JobResult& r, std::string& text) {
+    if (r.status == JobStatus::ok) {
+        text = std::move(r.out);
+        return TaskStatus::ok;
     }
-    out.error = !r.err.empty() ? std::move(r.err) : std::move(r.error_text);
-    if (out.error.empty()) out.error = std::string("task ") + status_name(r.status);
+    text = !r.err.empty() ? std::move(r.err) : std::move(r.error_text);
+    if (text.empty()) text = std::string("task ") + status_name(r.status);
+    switch (r.status) {
+        case JobStatus::timeout:
+            return TaskStatus::timeout;
+        case JobStatus::lost:
+            return TaskStatus::lost;
+        case JobStatus::cancelled:
+            return TaskStatus::cancelled;
+        default:
+            return TaskStatus::failed;
+    }
 }
 
 }  // namespace
@@ -103,7 +99,7 @@ std::string MapResults::failure() {
     return failed_ ? failure_ : std::string();
 }
 
-void MapResults::take(std::vector<std::pair<uint64_t, TaskResult>>& out, size_t at_least) {
+void MapResults::take(std::vector<MapResult>& out, size_t at_least) {
     out.clear();
     std::unique_lock lock(mutex_);
     if (done_.size() < at_least) {
@@ -348,7 +344,9 @@ void PoolQueue::complete(const std::vector<std::string>& inputs, JobResult&& res
         uint64_t map_index;
         MapResults* map = read_map_ref(inputs[2], map_index);
         bool first;
-        take_task_result(result, map->stage(map_index, first));
+        MapResult& staged = map->stage(map_index, first);
+        staged.attempts = result.attempt;
+        staged.status = take_outcome(result, staged.text);
         if (first) staged_maps_.push_back(map);
         return;
     }
@@ -356,8 +354,11 @@ void PoolQueue::complete(const std::vector<std::string>& inputs, JobResult&& res
     if (inputs[2].size() != sizeof index) return;
     std::memcpy(&index, inputs[2].data(), sizeof index);
     if (index >= waiters_.size() || waiters_[index].done) return;
+    std::string text;
     TaskResult task_result;
-    take_task_result(result, task_result);
+    task_result.attempts = result.attempt;
+    task_result.status = take_outcome(result, text);
+    (task_result.ok() ? task_result.value : task_result.error) = std::move(text);
     complete(waiters_[index], std::move(task_result), &staged_maps_);
     waiters_[index] = TaskWaiter{};  // drops the promise's reference now
     free_waiters_.push_back(index);

@@ -24,6 +24,31 @@
 
 namespace ringrun {
 
+// A map() task's result on its way to its caller: one string (the value, or why it
+// failed) where a TaskResult has two, since every staged result crosses from the pool's
+// core to the caller's.
+struct MapResult {
+    uint64_t index = 0;
+    TaskStatus status = TaskStatus::ok;
+    uint32_t attempts = 0;
+    std::string text;  // ok: the value; otherwise why it failed
+
+    MapResult() = default;
+    MapResult(uint64_t i, TaskResult&& r)
+        : index(i),
+          status(r.status),
+          attempts(r.attempts),
+          text(r.ok() ? std::move(r.value) : std::move(r.error)) {}
+    // The caller's side: moves the text out into the TaskResult it stands for.
+    TaskResult take() {
+        TaskResult r;
+        r.status = status;
+        r.attempts = attempts;
+        (r.ok() ? r.value : r.error) = std::move(text);
+        return r;
+    }
+};
+
 // Where a map() call's results go, in completion order; the calling thread takes them.
 // The loop stages each result here without a lock, and publishes what it staged once
 // per turn (one lock, and a swap of vectors rather than a move per result).
@@ -35,15 +60,14 @@ class MapResults {
     // The thread holding the supervisor's loop: adds one result; true if it is the first
     // staged since the last publish (the caller then remembers to publish).
     bool stage(uint64_t index, TaskResult&& result) {
-        bool first;
-        stage(index, first) = std::move(result);
-        return first;
+        staged_.emplace_back(index, std::move(result));
+        return staged_.size() == 1;
     }
-    // The same, filled in place: returns the staged result to fill.
-    TaskResult& stage(uint64_t index, bool& first) {
+    // The same, filled in place: returns the staged result (its index set) to fill.
+    MapResult& stage(uint64_t index, bool& first) {
         first = staged_.empty();
-        auto& [staged_index, result] = staged_.emplace_back();
-        staged_index = index;
+        MapResult& result = staged_.emplace_back();
+        result.index = index;
         return result;
     }
     // The same thread: makes the staged results available to take().
@@ -61,7 +85,7 @@ class MapResults {
     // the taker once per batch, not once per result, keeps a futex wake-up off each
     // task's path.
     // Returns at once once failed.
-    void take(std::vector<std::pair<uint64_t, TaskResult>>& out, size_t at_least);
+    void take(std::vector<MapResult>& out, size_t at_least);
 
   private:
     void notify_locked();
@@ -70,9 +94,9 @@ class MapResults {
     std::string failure_;
     std::mutex mutex_;
     std::condition_variable delivered_;
-    size_t wake_at_ = 0;                                   // 0: nobody waits
-    std::vector<std::pair<uint64_t, TaskResult>> done_;    // under mutex_
-    std::vector<std::pair<uint64_t, TaskResult>> staged_;  // the loop's thread only
+    size_t wake_at_ = 0;             // 0: nobody waits
+    std::vector<MapResult> done_;    // under mutex_
+    std::vector<MapResult> staged_;  // the loop's thread only
 };
 
 // Where apply() waits for its one result, on the caller's stack: the caller spins on

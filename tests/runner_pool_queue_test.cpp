@@ -13,7 +13,7 @@
 namespace ringrun {
 namespace {
 
-using Taken = std::vector<std::pair<uint64_t, TaskResult>>;
+using Taken = std::vector<MapResult>;
 
 // A finished job's result, as the supervisor hands it over.
 JobResult ok(std::string value) {
@@ -49,10 +49,10 @@ TEST(PoolQueue, MapResultsReachTheirCallWithTheirIndexes) {
     results.take(taken, 3);
     ASSERT_EQ(taken.size(), 3u);
     std::sort(taken.begin(), taken.end(),
-              [](const auto& x, const auto& y) { return x.first < y.first; });
+              [](const auto& x, const auto& y) { return x.index < y.index; });
     for (int i = 0; i < 3; ++i) {
-        EXPECT_EQ(taken[i].first, first + i);
-        EXPECT_EQ(taken[i].second.value, std::string("r") + "abc"[i]);
+        EXPECT_EQ(taken[i].index, first + i);
+        EXPECT_EQ(taken[i].take().value, std::string("r") + "abc"[i]);
     }
 }
 
@@ -118,15 +118,15 @@ TEST(PoolQueue, AMapTaskInASlotAnApplyUsedBeforeGoesToTheMap) {
             queue.flush();
             results.take(taken, 1);
             ASSERT_EQ(taken.size(), 1u);
-            EXPECT_EQ(taken[0].second.value, "mapped");
+            EXPECT_EQ(taken[0].take().value, "mapped");
         } else {  // cancelled before the supervisor read it
             queue.cancel_pending();
             results.take(taken, 1);
             ASSERT_EQ(taken.size(), 1u);
-            EXPECT_EQ(taken[0].second.status, TaskStatus::cancelled);
+            EXPECT_EQ(taken[0].status, TaskStatus::cancelled);
             EXPECT_TRUE(queue.take_cancel_request());
         }
-        EXPECT_EQ(taken[0].first, 7u);
+        EXPECT_EQ(taken[0].index, 7u);
     }
 }
 
@@ -142,9 +142,9 @@ TEST(PoolQueue, FailAllEndsAMapWhoseTasksTheSupervisorHeld) {
     Taken taken;
     results.take(taken, 3);  // never waits for the one that cannot come
     ASSERT_EQ(taken.size(), 2u);
-    for (auto& [index, result] : taken) {
-        EXPECT_NE(index, 0u);
-        EXPECT_EQ(result.status, TaskStatus::lost);
+    for (MapResult& result : taken) {
+        EXPECT_NE(result.index, 0u);
+        EXPECT_EQ(result.take().status, TaskStatus::lost);
     }
     results.take(taken, 1);
     EXPECT_TRUE(taken.empty());
@@ -164,7 +164,11 @@ TEST(PoolQueue, CancelPendingCancelsWhatTheSupervisorHasNotRead) {
     Taken taken;
     results.take(taken, 2);
     ASSERT_EQ(taken.size(), 2u);
-    for (auto& [index, result] : taken) EXPECT_EQ(result.status, TaskStatus::cancelled);
+    for (MapResult& result : taken) {
+        TaskResult task_result = result.take();
+        EXPECT_EQ(task_result.status, TaskStatus::cancelled);
+        EXPECT_EQ(task_result.error, "cancelled before it started");
+    }
     try {
         future.get();
         FAIL() << "a cancelled task's future must throw";
