@@ -150,18 +150,10 @@ TaskResult ApplyResult::take() {
     return std::move(result_);
 }
 
-void PoolQueue::complete(TaskWaiter& waiter, TaskResult&& result,
-                         std::vector<MapResults*>* staged_maps) {
+void PoolQueue::complete(TaskWaiter& waiter, TaskResult&& result) {
     waiter.done = true;
     if (waiter.apply) {
         waiter.apply->complete(std::move(result));
-        return;
-    }
-    if (waiter.map) {
-        if (!staged_maps)
-            waiter.map->deliver_now(waiter.index, std::move(result));
-        else if (waiter.map->stage(waiter.index, std::move(result)))
-            staged_maps->push_back(waiter.map);
         return;
     }
     if (result.ok())
@@ -169,6 +161,16 @@ void PoolQueue::complete(TaskWaiter& waiter, TaskResult&& result,
     else
         waiter.promise->set_exception(std::make_exception_ptr(
             TaskError(result.status, std::move(result.error), result.attempts)));
+}
+
+void PoolQueue::complete(Submission& s, std::vector<Call>& calls, TaskResult&& result,
+                         std::vector<MapResults*>* staged_maps) {
+    if (!s.map)
+        complete(calls[s.index].waiter, std::move(result));
+    else if (!staged_maps)
+        s.map->deliver_now(s.index, std::move(result));
+    else if (s.map->stage(s.index, std::move(result)))
+        staged_maps->push_back(s.map);
 }
 
 void PoolQueue::flush() {
@@ -193,7 +195,8 @@ void PoolQueue::push(std::string_view task, std::string&& payload, TaskWaiter&& 
     {
         std::lock_guard lock(mutex_);
         check_open_locked();
-        shared_.push_back({std::string(task), std::move(payload), std::move(waiter)});
+        shared_.push_back({std::move(payload), nullptr, shared_calls_.size()});
+        shared_calls_.push_back({std::string(task), std::move(waiter)});
         wake_needed = publish_locked();
     }
     if (wake_needed) doorbell_.ring();
@@ -221,8 +224,8 @@ void PoolQueue::submit_map(std::vector<std::string>& payloads, MapResults& resul
         for (std::string& payload : payloads) {
             Submission& s = shared_.emplace_back();  // its task is its map's
             s.payload = std::move(payload);
-            s.waiter.map = &results;
-            s.waiter.index = first_index++;
+            s.map = &results;
+            s.index = first_index++;
         }
         wake_needed = publish_locked();  // once for the batch
     }
@@ -241,15 +244,17 @@ void PoolQueue::end_map(MapResults& results) {
 
 void PoolQueue::cancel_pending() {
     std::vector<Submission> cancelled;
+    std::vector<Call> calls;
     {
         std::lock_guard lock(mutex_);
         cancelled.swap(shared_);
+        calls.swap(shared_calls_);
         shared_count_.store(0, std::memory_order_release);
         cancel_requested_.store(true, std::memory_order_release);
     }
     doorbell_.ring();
     for (Submission& s : cancelled)  // this thread's: delivered at once, not staged
-        complete(s.waiter, {TaskStatus::cancelled, {}, "cancelled before it started", 0}, nullptr);
+        complete(s, calls, {TaskStatus::cancelled, {}, "cancelled before it started", 0}, nullptr);
 }
 
 void PoolQueue::close() {
@@ -262,19 +267,23 @@ void PoolQueue::close() {
 
 void PoolQueue::fail_all(const std::string& why) {
     std::vector<Submission> left;
+    std::vector<Call> left_calls;
     {
         std::lock_guard lock(mutex_);
         closed_.store(true, std::memory_order_release);
         left.swap(shared_);
+        left_calls.swap(shared_calls_);
         shared_count_.store(0, std::memory_order_release);
     }
     for (size_t i = taken_next_; i < taken_.size(); ++i)
-        complete(taken_[i].waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
+        complete(taken_[i], taken_calls_, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
     taken_.clear();
+    taken_calls_.clear();
     taken_next_ = 0;
-    for (Submission& s : left) complete(s.waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
+    for (Submission& s : left)
+        complete(s, left_calls, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
     for (TaskWaiter& waiter : waiters_)
-        if (!waiter.done) complete(waiter, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
+        if (!waiter.done) complete(waiter, {TaskStatus::lost, {}, why, 0});
     waiters_.clear();
     flush();
     // The map() tasks the supervisor held are gone with its run: their calls stop waiting.
@@ -286,23 +295,26 @@ void PoolQueue::fail_all(const std::string& why) {
 bool PoolQueue::next(std::vector<std::string>& inputs) {
     if (!taken_left()) {
         taken_.clear();  // swapped with shared_ below: both keep their capacity
+        taken_calls_.clear();
         taken_next_ = 0;
         if (shared_count_.load(std::memory_order_acquire) == 0) return false;
         std::lock_guard lock(mutex_);
         taken_.swap(shared_);
+        taken_calls_.swap(shared_calls_);
         shared_count_.store(0, std::memory_order_release);
         if (taken_.empty()) return false;
     }
     Submission& s = taken_[taken_next_++];
     inputs.resize(3);
     inputs[1] = std::move(s.payload);
-    if (s.waiter.map) {  // where its result goes travels in its inputs: no waiter to keep
+    if (s.map) {  // where its result goes travels in its inputs: no waiter to keep
         // A recycled input most often holds the task already: one map() runs one task.
-        if (inputs[0] != s.waiter.map->task()) inputs[0] = s.waiter.map->task();
-        write_map_ref(inputs[2], s.waiter.map, s.waiter.index);
+        if (inputs[0] != s.map->task()) inputs[0] = s.map->task();
+        write_map_ref(inputs[2], s.map, s.index);
         return true;
     }
-    inputs[0] = std::move(s.task);
+    Call& call = taken_calls_[s.index];
+    inputs[0] = std::move(call.task);
     uint32_t index;
     if (free_waiters_.empty()) {
         index = static_cast<uint32_t>(waiters_.size());
@@ -311,7 +323,7 @@ bool PoolQueue::next(std::vector<std::string>& inputs) {
         index = free_waiters_.back();
         free_waiters_.pop_back();
     }
-    waiters_[index] = std::move(s.waiter);
+    waiters_[index] = std::move(call.waiter);
     waiters_[index].done = false;
     inputs[2].resize(sizeof index);  // no-op for a recycled input: cheaper than assign()
     std::memcpy(inputs[2].data(), &index, sizeof index);
@@ -327,9 +339,10 @@ bool PoolQueue::take_cancel_request() {
     if (!cancel_requested_.load(std::memory_order_acquire)) return false;
     cancel_requested_.store(false, std::memory_order_relaxed);
     for (size_t i = taken_next_; i < taken_.size(); ++i)
-        complete(taken_[i].waiter, {TaskStatus::cancelled, {}, "cancelled before it started", 0},
-                 &staged_maps_);
+        complete(taken_[i], taken_calls_,
+                 {TaskStatus::cancelled, {}, "cancelled before it started", 0}, &staged_maps_);
     taken_.clear();
+    taken_calls_.clear();
     taken_next_ = 0;
     return true;
 }
@@ -359,7 +372,7 @@ void PoolQueue::complete(const std::vector<std::string>& inputs, JobResult&& res
     task_result.attempts = result.attempt;
     task_result.status = take_outcome(result, text);
     (task_result.ok() ? task_result.value : task_result.error) = std::move(text);
-    complete(waiters_[index], std::move(task_result), &staged_maps_);
+    complete(waiters_[index], std::move(task_result));
     waiters_[index] = TaskWaiter{};  // drops the promise's reference now
     free_waiters_.push_back(index);
 }

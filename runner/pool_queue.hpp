@@ -116,14 +116,12 @@ class ApplyResult {
     TaskResult result_;
 };
 
-// What waits for one task's result: submit()'s promise, an apply() call, or a map()
-// call's list (which needs no entry in the supervisor's table of waiters: its tasks
-// carry their MapResults and index in their inputs).
+// What waits for a submit() or apply() task's result: submit()'s promise, or an apply()
+// call. (A map() task needs none, nor an entry in the supervisor's table of waiters: it
+// carries its MapResults and index, in its submission and then in its inputs.)
 struct TaskWaiter {
-    std::optional<std::promise<std::string>> promise;  // none for map(): no allocation
+    std::optional<std::promise<std::string>> promise;
     ApplyResult* apply = nullptr;
-    MapResults* map = nullptr;
-    uint64_t index = 0;
     bool done = true;  // completed, or (in the supervisor's table) a free entry
 };
 
@@ -163,9 +161,16 @@ class PoolQueue : public InputSource {
     void flush();
 
   private:
+    // A task waiting for the supervisor: a map() task's payload, MapResults and index,
+    // small because one crosses from the submitting core to the pool's per task; or a
+    // submit() or apply() task's payload, with its task and waiter in a Call.
     struct Submission {
-        std::string task;
         std::string payload;
+        MapResults* map = nullptr;
+        uint64_t index = 0;  // map(): its index; else its Call's in the calls beside
+    };
+    struct Call {
+        std::string task;
         TaskWaiter waiter;
     };
     // Queues task and payload for waiter (submit() or apply()), waking the supervisor if
@@ -176,14 +181,17 @@ class PoolQueue : public InputSource {
     // The caller holds mutex_, having queued submissions in shared_: makes them visible
     // to the supervisor; true if it sleeps and must be woken.
     bool publish_locked();
-    // Hands result to waiter (exactly once per waiter). A map() result is staged, and its
-    // MapResults added to staged_maps for flush(), if given; else delivered at once.
-    static void complete(TaskWaiter& waiter, TaskResult&& result,
+    // Hands result to waiter (exactly once per waiter).
+    static void complete(TaskWaiter& waiter, TaskResult&& result);
+    // Hands result to s's waiter, or its map() call's: staged, and its MapResults added
+    // to staged_maps for flush(), if given; else delivered at once.
+    static void complete(Submission& s, std::vector<Call>& calls, TaskResult&& result,
                          std::vector<MapResults*>* staged_maps);
 
     ipc::Doorbell doorbell_;
     mutable std::mutex mutex_;
     std::vector<Submission> shared_;        // under mutex_
+    std::vector<Call> shared_calls_;        // under mutex_
     std::vector<MapResults*> active_maps_;  // under mutex_
     std::atomic<size_t> shared_count_{0};
     std::atomic<bool> closed_{false};
@@ -196,6 +204,7 @@ class PoolQueue : public InputSource {
     // them runs). Swapped with shared_ when read through, so that both keep their
     // capacity: no allocation per task in a steady stream.
     std::vector<Submission> taken_;
+    std::vector<Call> taken_calls_;
     size_t taken_next_ = 0;  // the next of taken_ to read
     bool taken_left() const { return taken_next_ < taken_.size(); }
     std::vector<TaskWaiter> waiters_;
