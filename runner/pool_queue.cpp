@@ -43,24 +43,30 @@ MapResults* read_map_ref(const std::string& from, uint64_t& index) {
     return map;
 }
 
-// Takes a finished job's outcome: returns the task's status, with into text its value
+// Takes a finished job's result into a task's: its status, and into its text the value
 // (ok) or why it failed.
-TaskStatus take_outcome(JobResult& r, std::string& text) {
+void take_result(JobResult& r, MapResult& into) {
+    into.attempts = r.attempt;
     if (r.status == JobStatus::ok) {
-        text = std::move(r.out);
-        return TaskStatus::ok;
+        into.status = TaskStatus::ok;
+        into.text = std::move(r.out);
+        return;
     }
-    text = !r.err.empty() ? std::move(r.err) : std::move(r.error_text);
-    if (text.empty()) text = std::string("task ") + status_name(r.status);
+    into.text = !r.err.empty() ? std::move(r.err) : std::move(r.error_text);
+    if (into.text.empty()) into.text = std::string("task ") + status_name(r.status);
     switch (r.status) {
         case JobStatus::timeout:
-            return TaskStatus::timeout;
+            into.status = TaskStatus::timeout;
+            break;
         case JobStatus::lost:
-            return TaskStatus::lost;
+            into.status = TaskStatus::lost;
+            break;
         case JobStatus::cancelled:
-            return TaskStatus::cancelled;
+            into.status = TaskStatus::cancelled;
+            break;
         default:
-            return TaskStatus::failed;
+            into.status = TaskStatus::failed;
+            break;
     }
 }
 
@@ -357,9 +363,7 @@ void PoolQueue::complete(const std::vector<std::string>& inputs, JobResult&& res
         uint64_t map_index;
         MapResults* map = read_map_ref(inputs[2], map_index);
         bool first;
-        MapResult& staged = map->stage(map_index, first);
-        staged.attempts = result.attempt;
-        staged.status = take_outcome(result, staged.text);
+        take_result(result, map->stage(map_index, first));
         if (first) staged_maps_.push_back(map);
         return;
     }
@@ -367,12 +371,9 @@ void PoolQueue::complete(const std::vector<std::string>& inputs, JobResult&& res
     if (inputs[2].size() != sizeof index) return;
     std::memcpy(&index, inputs[2].data(), sizeof index);
     if (index >= waiters_.size() || waiters_[index].done) return;
-    std::string text;
-    TaskResult task_result;
-    task_result.attempts = result.attempt;
-    task_result.status = take_outcome(result, text);
-    (task_result.ok() ? task_result.value : task_result.error) = std::move(text);
-    complete(waiters_[index], std::move(task_result));
+    MapResult taken;
+    take_result(result, taken);
+    complete(waiters_[index], taken.take());
     waiters_[index] = TaskWaiter{};  // drops the promise's reference now
     free_waiters_.push_back(index);
 }

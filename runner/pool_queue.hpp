@@ -26,7 +26,7 @@ namespace ringrun {
 
 // A map() task's result on its way to its caller: one string (the value, or why it
 // failed) where a TaskResult has two, since every staged result crosses from the pool's
-// core to the caller's.
+// core to the caller's. (A submit() or apply() result passes through one too.)
 struct MapResult {
     uint64_t index = 0;
     TaskStatus status = TaskStatus::ok;
