@@ -28,7 +28,9 @@ struct JobSpec {
     std::string tag;  // --line-buffer: prefix of each output line
 };
 
-struct JobResult {
+// What every result says of its job, whatever carries it: a JobResult, or a task's
+// result written straight into a compact record (worker/task_record.hpp).
+struct ResultHead {
     uint64_t id = 0;
     uint32_t attempt = 0;
     uint32_t worker_slot = 0;
@@ -37,6 +39,9 @@ struct JobResult {
     int32_t signal = 0;
     int64_t start_ns = 0;
     int64_t end_ns = 0;
+};
+
+struct JobResult : ResultHead {
     int64_t user_cpu_us = 0;
     int64_t sys_cpu_us = 0;
     int64_t max_rss_kb = 0;

@@ -61,8 +61,7 @@ void copy_into(std::string& to, std::string_view view) {
 }
 
 CompactResultView view_of(const JobResult& r) {
-    return {r.id,       r.attempt, r.worker_slot, r.status, r.exit_code, r.signal,
-            r.start_ns, r.end_ns,  r.out,         r.err,    r.error_text};
+    return {r, r.out, r.err, r.error_text};
 }
 
 }  // namespace

@@ -29,15 +29,7 @@ struct CompactJobView {
 
 // A task's result as a compact record holds it, its blobs borrowed from wherever they
 // are (a JobResult, or the task's own outcome).
-struct CompactResultView {
-    uint64_t id = 0;
-    uint32_t attempt = 0;
-    uint32_t worker_slot = 0;
-    JobStatus status = JobStatus::ok;
-    int32_t exit_code = 0;
-    int32_t signal = 0;
-    int64_t start_ns = 0;
-    int64_t end_ns = 0;
+struct CompactResultView : ResultHead {
     std::string_view out;
     std::string_view err;
     std::string_view error_text;

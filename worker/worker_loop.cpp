@@ -210,13 +210,7 @@ bool run_compact_task(const ipc::ReadSlot& record, WorkerContext& context,
     r.end_ns = realtime_ns();
     if (!push_compact_result(context, r, ahead)) {  // too big for a record: by message
         JobResult whole;
-        whole.id = r.id;
-        whole.attempt = r.attempt;
-        whole.worker_slot = r.worker_slot;
-        whole.status = r.status;
-        whole.exit_code = r.exit_code;
-        whole.start_ns = r.start_ns;
-        whole.end_ns = r.end_ns;
+        static_cast<ResultHead&>(whole) = r;
         whole.out = std::move(outcome.output);
         whole.err = std::move(outcome.error);
         push_result(context, whole, scratch, ahead);
