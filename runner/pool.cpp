@@ -23,7 +23,7 @@ class PoolJobs : public JobBuilder {
                   JobSpec& job) const override {
         job.id = seq;
         job.kind = JobSpec::Kind::task;
-        if (job.task_name != inputs[0]) job.task_name = inputs[0];  // often the same task
+        job.task_name = inputs[0];
         job.payload = inputs[1];
         job.timeout_ms = 0;  // the supervisor applies the pool's
     }

@@ -405,8 +405,10 @@ size_t Supervisor::describe_batch_job(size_t slot, size_t i, uint64_t timeout_ms
         compact.attempt = queued.attempt;
         compact.timeout_ms = timeout_ms;
         const size_t bytes = compact_record_bytes(compact);
-        record_compact_[i] = true;
-        if (bytes > 0 && bytes <= workers_->job_ring(slot).max_payload()) return bytes;
+        if (bytes > 0 && bytes <= workers_->job_ring(slot).max_payload()) {
+            record_compact_[i] = true;
+            return bytes;
+        }
     }
     JobSpec& job = job_batch_[i];
     command_.fill_job(queued.seq, static_cast<uint32_t>(slot), queued.inputs, job);
