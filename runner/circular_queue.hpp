@@ -1,6 +1,6 @@
-// A double-ended queue over one circular buffer that keeps its storage: the scheduler
-// moves every job through two of these (pending, then in flight), one per task, and
-// std::deque allocates and frees a block every few of those moves.
+// A double-ended queue over one circular buffer that keeps its storage: every job passes
+// through two of the scheduler's (pending, then in flight), one per task, and
+// std::deque allocates and frees a block every few of those passes.
 // Must never reorder or lose an element: growing moves them, oldest first, into a
 // buffer twice the size.
 #pragma once
@@ -21,12 +21,12 @@ class CircularQueue {
     T& operator[](size_t i) { return slots_[(head_ + i) & mask()]; }
     const T& operator[](size_t i) const { return slots_[(head_ + i) & mask()]; }
 
-    void push_back(T&& value) {
+    void push_back(T value) {
         if (size_ == slots_.size()) grow();
         slots_[(head_ + size_) & mask()] = std::move(value);
         ++size_;
     }
-    void push_front(T&& value) {
+    void push_front(T value) {
         if (size_ == slots_.size()) grow();
         head_ = (head_ + slots_.size() - 1) & mask();
         slots_[head_] = std::move(value);

@@ -11,27 +11,52 @@ constexpr uint32_t kMaxCredits = 64;
 Scheduler::Scheduler(size_t slots, size_t lane_split)
     : lane_split_(lane_split), in_flight_(slots) {}
 
+QueuedJob& Scheduler::draft() {
+    if (draft_ == kNoDraft) {
+        if (free_.empty()) {
+            if ((entry_count_ >> kBlockBits) == blocks_.size())
+                blocks_.push_back(std::make_unique<QueuedJob[]>(1u << kBlockBits));
+            draft_ = entry_count_++;
+            at(draft_).entry = draft_;
+        } else {
+            draft_ = free_.back();
+            free_.pop_back();
+        }
+        QueuedJob& job = at(draft_);
+        job.seq = 0;
+        job.attempt = 1;
+        job.dispatched_ns = 0;
+        job.task_timeout_ms = 0;
+        job.lane = 0;
+    }
+    return at(draft_);
+}
+
+void Scheduler::enqueue(QueuedJob job) {
+    QueuedJob& entry = draft();
+    job.entry = entry.entry;
+    entry = std::move(job);
+    enqueue_draft();
+}
+
 void Scheduler::dispatch_first(size_t slot, int64_t now_ns, uint64_t task_timeout_ms) {
     auto& pending = pending_[lane(slot)];
-    pending.front().dispatched_ns = now_ns;
-    pending.front().task_timeout_ms = task_timeout_ms;
-    in_flight_[slot].push_back(std::move(pending.front()));
+    QueuedJob& job = at(pending.front());
+    job.dispatched_ns = now_ns;
+    job.task_timeout_ms = task_timeout_ms;
+    in_flight_[slot].push_back(job.entry);
     pending.pop_front();
 }
 
-QueuedJob Scheduler::take_first_pending(size_t slot) {
+QueuedJob& Scheduler::take_first_pending(size_t slot) {
     auto& pending = pending_[lane(slot)];
-    QueuedJob job = std::move(pending.front());
+    QueuedJob& job = at(pending.front());
     pending.pop_front();
     return job;
 }
 
-const QueuedJob* Scheduler::oldest_in_flight(size_t slot) const {
-    return in_flight_[slot].empty() ? nullptr : &in_flight_[slot].front();
-}
-
-QueuedJob Scheduler::complete_oldest(size_t slot, int64_t runtime_ns) {
-    QueuedJob job = std::move(in_flight_[slot].front());
+QueuedJob& Scheduler::complete_oldest(size_t slot, int64_t runtime_ns) {
+    QueuedJob& job = at(in_flight_[slot].front());
     in_flight_[slot].pop_front();
     double sample = static_cast<double>(runtime_ns < 0 ? 0 : runtime_ns);
     mean_runtime_ns_ = mean_runtime_ns_ < 0 ? sample : 0.9 * mean_runtime_ns_ + 0.1 * sample;
@@ -52,43 +77,38 @@ QueuedJob Scheduler::complete_oldest(size_t slot, int64_t runtime_ns) {
 bool Scheduler::release_due(Clock::time_point now) {
     bool any = false;
     while (!delayed_.empty() && delayed_.begin()->first <= now) {
-        QueuedJob& job = delayed_.begin()->second;
-        pending_[job.lane].push_front(std::move(job));
+        const uint32_t entry = delayed_.begin()->second;
+        pending_[at(entry).lane].push_front(entry);
         delayed_.erase(delayed_.begin());
         any = true;
     }
     return any;
 }
 
-std::vector<QueuedJob> Scheduler::take_pending() {
-    std::vector<QueuedJob> jobs;
+std::vector<QueuedJob*> Scheduler::take_pending() {
+    std::vector<QueuedJob*> jobs;
     jobs.reserve(pending_count() + delayed_.size());
-    for (auto& lane : pending_)
-        for (size_t i = 0; i < lane.size(); ++i) jobs.push_back(std::move(lane[i]));
-    for (auto& [due, job] : delayed_) jobs.push_back(std::move(job));
-    drop_pending();
+    for (auto& lane : pending_) {
+        for (size_t i = 0; i < lane.size(); ++i) jobs.push_back(&at(lane[i]));
+        lane.clear();
+    }
+    for (auto& [due, entry] : delayed_) jobs.push_back(&at(entry));
+    delayed_.clear();
     std::sort(jobs.begin(), jobs.end(),
-              [](const QueuedJob& a, const QueuedJob& b) { return a.seq < b.seq; });
+              [](const QueuedJob* a, const QueuedJob* b) { return a->seq < b->seq; });
     return jobs;
 }
 
-std::vector<QueuedJob> Scheduler::take_in_flight(size_t slot) {
-    std::vector<QueuedJob> jobs;
+void Scheduler::drop_pending() {
+    for (QueuedJob* job : take_pending()) retire(*job);
+}
+
+std::vector<QueuedJob*> Scheduler::take_in_flight(size_t slot) {
+    std::vector<QueuedJob*> jobs;
     jobs.reserve(in_flight_[slot].size());
     for (auto& queue = in_flight_[slot]; !queue.empty(); queue.pop_front())
-        jobs.push_back(std::move(queue.front()));
+        jobs.push_back(&at(queue.front()));
     return jobs;
-}
-
-void Scheduler::recycle_inputs(std::vector<std::string>&& inputs) {
-    if (spare_inputs_.size() < 1024) spare_inputs_.push_back(std::move(inputs));
-}
-
-std::vector<std::string> Scheduler::reusable_inputs() {
-    if (spare_inputs_.empty()) return {};
-    std::vector<std::string> inputs = std::move(spare_inputs_.back());
-    spare_inputs_.pop_back();
-    return inputs;
 }
 
 size_t Scheduler::in_flight_total() const {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,18 +29,36 @@ struct QueuedJob {
     // Which slots may run it: lane 0 (the first slots), or lane 1 (the slots from
     // Scheduler's lane split: thread workers, when a pipeline mixes backends).
     uint8_t lane = 0;
+    uint32_t entry = 0;  // which of the Scheduler's entries holds it
 };
 
+// Jobs live in entries that the scheduler keeps from the moment a job is read until it
+// is done with, and reuses, inputs and all: the queues hold entry numbers, so a job
+// changes queues without being moved, and reading a job allocates nothing once warm.
+// An entry taken out of the queues (complete_oldest, take_*) is the caller's until it
+// gives it back with retire() or requeues it.
 class Scheduler {
   public:
     // Slots from lane_split on run lane 1's jobs (none by default).
     explicit Scheduler(size_t slots, size_t lane_split = SIZE_MAX);
 
-    void enqueue(QueuedJob job) { pending_[job.lane].push_back(std::move(job)); }
-    void requeue_first(QueuedJob job) { pending_[job.lane].push_front(std::move(job)); }
+    // The entry the next job is read into: a free one, holding (in inputs) whatever its
+    // last job left, for the reader to overwrite. Stays the draft until enqueued.
+    QueuedJob& draft();
+    // Queues the draft (in its lane) as pending.
+    void enqueue_draft() {
+        const uint32_t entry = take_draft();
+        pending_[at(entry).lane].push_back(entry);
+    }
+    // Queues a copy of job as pending.
+    void enqueue(QueuedJob job);
+    // Puts a job taken out of the queues back, first in its lane.
+    void requeue_first(QueuedJob& job) { pending_[job.lane].push_front(job.entry); }
     // --retry-delay: the job waits until due before it is pending again.
     using Clock = std::chrono::steady_clock;
-    void requeue_at(QueuedJob job, Clock::time_point due) { delayed_.emplace(due, std::move(job)); }
+    void requeue_at(QueuedJob& job, Clock::time_point due) { delayed_.emplace(due, job.entry); }
+    // A job taken out of the queues is done with: its entry is free for another.
+    void retire(QueuedJob& job) { free_.push_back(job.entry); }
     // Moves the jobs due by now to the front of the queue; true if any.
     bool release_due(Clock::time_point now);
     std::optional<Clock::time_point> next_due() const {
@@ -52,16 +71,15 @@ class Scheduler {
     // The jobs slot may run.
     bool has_pending_for(size_t slot) const { return !pending_[lane(slot)].empty(); }
     size_t pending_count_for(size_t slot) const { return pending_[lane(slot)].size(); }
-    const QueuedJob& pending_for(size_t slot, size_t i) const { return pending_[lane(slot)][i]; }
-    // Removes and returns every job waiting (pending or delayed), oldest first.
-    std::vector<QueuedJob> take_pending();
-    void drop_pending() {
-        pending_[0].clear();
-        pending_[1].clear();
-        delayed_.clear();
+    const QueuedJob& pending_for(size_t slot, size_t i) const {
+        return at(pending_[lane(slot)][i]);
     }
-    // Removes and returns the first job pending for slot (one that could not be sent).
-    QueuedJob take_first_pending(size_t slot);
+    // Takes every job waiting (pending or delayed) out of the queues, oldest first.
+    std::vector<QueuedJob*> take_pending();
+    // Forgets every job waiting, retiring them.
+    void drop_pending();
+    // Takes the first job pending for slot (one that could not be sent) out of the queue.
+    QueuedJob& take_first_pending(size_t slot);
 
     bool has_credit(size_t slot) const { return credits_left(slot) > 0; }
     size_t credits_left(size_t slot) const {
@@ -71,10 +89,13 @@ class Scheduler {
     // Moves the first job pending for slot into its jobs in flight, stamped with now_ns.
     void dispatch_first(size_t slot, int64_t now_ns = 0, uint64_t task_timeout_ms = 0);
     // The oldest job in flight in slot (whose result comes next).
-    const QueuedJob* oldest_in_flight(size_t slot) const;
-    QueuedJob complete_oldest(size_t slot, int64_t runtime_ns);
-    // Removes and returns slot's jobs in flight, oldest first.
-    std::vector<QueuedJob> take_in_flight(size_t slot);
+    const QueuedJob* oldest_in_flight(size_t slot) const {
+        return in_flight_[slot].empty() ? nullptr : &at(in_flight_[slot].front());
+    }
+    // Takes slot's oldest job out of flight; its run time (runtime_ns) adapts the credits.
+    QueuedJob& complete_oldest(size_t slot, int64_t runtime_ns);
+    // Takes slot's jobs in flight out of the queues, oldest first.
+    std::vector<QueuedJob*> take_in_flight(size_t slot);
     size_t in_flight(size_t slot) const { return in_flight_[slot].size(); }
     size_t in_flight_total() const;
     uint32_t credit_limit() const { return credit_limit_; }
@@ -87,21 +108,33 @@ class Scheduler {
         credit_limit_ = std::min(credit_limit_, cap);
     }
 
-    // Input vectors of finished jobs are kept for reuse, so that reading a job's input
-    // allocates nothing once the run is warm.
-    void recycle_inputs(std::vector<std::string>&& inputs);
-    std::vector<std::string> reusable_inputs();
-
   private:
+    static constexpr uint32_t kNoDraft = UINT32_MAX;
     size_t lane(size_t slot) const { return slot >= lane_split_ ? 1 : 0; }
+    uint32_t take_draft() {
+        draft();  // made if there is none yet
+        const uint32_t entry = draft_;
+        draft_ = kNoDraft;
+        return entry;
+    }
     size_t lane_split_;
-    CircularQueue<QueuedJob> pending_[2];
-    std::multimap<Clock::time_point, QueuedJob> delayed_;
+    // The entries, in blocks that never move (an entry is referred to while more are
+    // made); std::deque would do, but costs tens of instructions per access.
+    static constexpr uint32_t kBlockBits = 8;
+    std::vector<std::unique_ptr<QueuedJob[]>> blocks_;
+    uint32_t entry_count_ = 0;
+    QueuedJob& at(uint32_t i) { return blocks_[i >> kBlockBits][i & ((1u << kBlockBits) - 1)]; }
+    const QueuedJob& at(uint32_t i) const {
+        return blocks_[i >> kBlockBits][i & ((1u << kBlockBits) - 1)];
+    }
+    std::vector<uint32_t> free_;
+    uint32_t draft_ = kNoDraft;
+    CircularQueue<uint32_t> pending_[2];
+    std::multimap<Clock::time_point, uint32_t> delayed_;
     uint32_t credit_cap_ = UINT32_MAX;
-    std::vector<CircularQueue<QueuedJob>> in_flight_;
+    std::vector<CircularQueue<uint32_t>> in_flight_;
     double mean_runtime_ns_ = -1;  // exponentially weighted
     uint32_t credit_limit_ = 1;    // until run times are measured: a job may be long
-    std::vector<std::vector<std::string>> spare_inputs_;
 };
 
 }  // namespace ringrun

@@ -281,27 +281,24 @@ bool Supervisor::read_input() {
     bool progress = false;
     if (input_.take_cancel_request()) cancel_pending(0, "");
     while (!stopping_ && scheduler_.pending_count() < options_.input_window) {
-        if (input_scratch_.empty()) input_scratch_ = scheduler_.reusable_inputs();
-        if (input_.next(input_scratch_)) {
-            const uint64_t seq = ++next_seq_;
+        QueuedJob& job = scheduler_.draft();  // not queued (kept for the next) unless runnable
+        if (input_.next(job.inputs)) {
+            job.seq = ++next_seq_;
             progress = true;
-            if (!options_.skip_seqs.empty() && options_.skip_seqs.count(seq)) {
+            if (!options_.skip_seqs.empty() && options_.skip_seqs.count(job.seq)) {
                 // --resume: done in an earlier run.
-                if (!report_.job_skipped(seq, input_scratch_)) {
+                if (!report_.job_skipped(job.seq, job.inputs)) {
                     output_closed_ = true;
                     begin_stop();
                 }
                 continue;
             }
-            if (std::string why = command_.rejected(input_scratch_); !why.empty()) {
-                fail_unrun(QueuedJob{seq, 1, std::move(input_scratch_)}, 2, why);
-                input_scratch_.clear();
+            if (std::string why = command_.rejected(job.inputs); !why.empty()) {
+                fail_unrun(job, 2, why);
                 continue;
             }
-            QueuedJob job{seq, 1, std::move(input_scratch_)};
             job.lane = options_.thread_slots > 0 && command_.runs_on_threads(job.inputs) ? 1 : 0;
-            scheduler_.enqueue(std::move(job));
-            input_scratch_.clear();
+            scheduler_.enqueue_draft();
             continue;
         }
         if (input_.exhausted() || input_.fd() < 0) break;
@@ -506,11 +503,13 @@ bool Supervisor::dispatch_by_copy(size_t slot, const JobSpec& job) {
 }
 
 void Supervisor::fail_first_pending(size_t slot, const std::string& why) {
-    fail_unrun(scheduler_.take_first_pending(slot), 126, why);
+    QueuedJob& job = scheduler_.take_first_pending(slot);
+    fail_unrun(job, 126, why);
+    scheduler_.retire(job);
 }
 
 // A job that cannot run: reported as an error, with why, without reaching a worker.
-void Supervisor::fail_unrun(QueuedJob job, int exit_code, const std::string& why) {
+void Supervisor::fail_unrun(const QueuedJob& job, int exit_code, const std::string& why) {
     JobResult result;
     result.id = job.seq;
     result.attempt = job.attempt;
@@ -584,12 +583,13 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
     result.id = oldest->seq;
     result.worker_slot = static_cast<uint32_t>(slot);
     if (result.status == JobStatus::cancelled) {  // the run stopped before it started
-        QueuedJob job = scheduler_.complete_oldest(slot, 0);
+        QueuedJob& job = scheduler_.complete_oldest(slot, 0);
         remove_output_files(result);
         if (!report_.job_skipped(job.seq, job.inputs)) output_closed_ = true;
+        scheduler_.retire(job);
         return;
     }
-    QueuedJob job = scheduler_.complete_oldest(slot, result.end_ns - result.start_ns);
+    QueuedJob& job = scheduler_.complete_oldest(slot, result.end_ns - result.start_ns);
     SlotLife& life = lives_[slot];
     if (life.jobs_done++ == 0 && life.died_ns != 0) {
         stats_.recovery.add(result.start_ns - life.died_ns);
@@ -615,18 +615,18 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
             const auto wait = std::chrono::duration<double, std::milli>(
                 static_cast<double>(options_.retry_delay.count()) * doubling * jitter);
             ++job.attempt;
-            scheduler_.requeue_at(std::move(job),
+            scheduler_.requeue_at(job,
                                   Clock::now() + std::chrono::duration_cast<Clock::duration>(wait));
             return;
         }
         ++job.attempt;
-        scheduler_.requeue_first(std::move(job));
+        scheduler_.requeue_first(job);
         return;
     }
     if (result.status == JobStatus::ok && options_.timeout_percent > 0)
         ok_run_time_.add(result.end_ns - result.start_ns);
     finish_job(job, result);
-    scheduler_.recycle_inputs(std::move(job.inputs));
+    scheduler_.retire(job);
 }
 
 void Supervisor::finish_job(const QueuedJob& job, JobResult& result) {
@@ -699,7 +699,7 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
         (void)!::write(2, line.data(), line.size());
     }
     for (auto it = lost.rbegin(); it != lost.rend(); ++it)
-        retire_lost_job(std::move(*it), slot, exit.wait_status);
+        retire_lost_job(**it, slot, exit.wait_status);
     life.timed_out_seq = 0;
     life.start_timed_out = false;
     held_results_[slot] = HeldResults{};
@@ -711,7 +711,7 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
 
 // A job that was inside a dead worker: retried (attempt + 1) while attempts remain,
 // otherwise reported lost; the task it was killed for overrunning is reported timeout.
-void Supervisor::retire_lost_job(QueuedJob job, size_t slot, int wait_status) {
+void Supervisor::retire_lost_job(QueuedJob& job, size_t slot, int wait_status) {
     const uint32_t attempts = std::max(options_.lost_attempts, options_.retries);
     JobResult result;
     result.id = job.seq;
@@ -722,12 +722,13 @@ void Supervisor::retire_lost_job(QueuedJob job, size_t slot, int wait_status) {
         result.error_text = "timed out after " + std::to_string(job.task_timeout_ms) +
                             " ms; its worker was killed and replaced";
         finish_job(job, result);
+        scheduler_.retire(job);
         return;
     }
     if (job.attempt < attempts && !stopping_) {
         ++job.attempt;
         ++stats_.retried;
-        scheduler_.requeue_first(std::move(job));
+        scheduler_.requeue_first(job);
         return;
     }
     result.status = JobStatus::lost;
@@ -735,6 +736,7 @@ void Supervisor::retire_lost_job(QueuedJob job, size_t slot, int wait_status) {
     result.error_text = "failed: its worker " + describe_exit(wait_status) + " (attempt " +
                         std::to_string(job.attempt) + " of " + std::to_string(attempts) + ")";
     finish_job(job, result);
+    scheduler_.retire(job);
 }
 
 // Restart intensity (as Erlang/OTP's supervisors): more than max_restarts within
@@ -844,13 +846,14 @@ void Supervisor::start_due_workers() {
 // Every job not yet handed to a worker: cancelled (exit_code 0: reported skipped), or
 // failed with exit_code and why.
 void Supervisor::cancel_pending(int exit_code, const std::string& why) {
-    for (QueuedJob& job : scheduler_.take_pending()) {
+    for (QueuedJob* job : scheduler_.take_pending()) {
         if (exit_code != 0) {
-            fail_unrun(std::move(job), exit_code, why);
-        } else if (!report_.job_skipped(job.seq, job.inputs)) {
+            fail_unrun(*job, exit_code, why);
+        } else if (!report_.job_skipped(job->seq, job->inputs)) {
             output_closed_ = true;
             begin_stop();
         }
+        scheduler_.retire(*job);
     }
 }
 

@@ -115,13 +115,13 @@ class Supervisor {
     bool dispatch_to(size_t slot, size_t max_jobs);
     bool dispatch_by_copy(size_t slot, const JobSpec& job);
     void fail_first_pending(size_t slot, const std::string& why);
-    void fail_unrun(QueuedJob job, int exit_code, const std::string& why);
+    void fail_unrun(const QueuedJob& job, int exit_code, const std::string& why);
     bool gather();
     bool gather_slot(size_t slot);
     void release_results(size_t slot);
     void handle_result(size_t slot, const std::string& decode_error, JobResult& result);
     void handle_worker_exit(const struct WorkerExit& exit);
-    void retire_lost_job(QueuedJob job, size_t slot, int wait_status);
+    void retire_lost_job(QueuedJob& job, size_t slot, int wait_status);
     void schedule_restart(size_t slot);
     void start_worker(size_t slot);
     void start_due_workers();
@@ -183,7 +183,6 @@ class Supervisor {
         uint32_t count = 0;
     };
     std::vector<HeldResults> held_results_;
-    std::vector<std::string> input_scratch_;
     static constexpr size_t kDispatchBatch = 64;  // jobs reserved under one ring lock
     std::vector<JobSpec> job_batch_;              // reused: each keeps its buffers
     std::vector<size_t> record_sizes_;
