@@ -18,24 +18,24 @@ class CircularQueue {
     size_t size() const { return size_; }
     T& front() { return slots_[head_]; }
     const T& front() const { return slots_[head_]; }
-    T& operator[](size_t i) { return slots_[(head_ + i) & mask()]; }
-    const T& operator[](size_t i) const { return slots_[(head_ + i) & mask()]; }
+    T& operator[](size_t i) { return slots_[(head_ + i) & mask_]; }
+    const T& operator[](size_t i) const { return slots_[(head_ + i) & mask_]; }
 
     void push_back(T value) {
         if (size_ == slots_.size()) grow();
-        slots_[(head_ + size_) & mask()] = std::move(value);
+        slots_[(head_ + size_) & mask_] = std::move(value);
         ++size_;
     }
     void push_front(T value) {
         if (size_ == slots_.size()) grow();
-        head_ = (head_ + slots_.size() - 1) & mask();
+        head_ = (head_ - 1) & mask_;
         slots_[head_] = std::move(value);
         ++size_;
     }
     // Drops the front element, which the caller has moved from (or no longer needs: its
     // slot keeps what it holds until overwritten).
     void pop_front() {
-        head_ = (head_ + 1) & mask();
+        head_ = (head_ + 1) & mask_;
         --size_;
     }
     void clear() {
@@ -44,15 +44,16 @@ class CircularQueue {
     }
 
   private:
-    size_t mask() const { return slots_.size() - 1; }  // the size is a power of two
     void grow() {
         std::vector<T> bigger(slots_.empty() ? 16 : 2 * slots_.size());
         for (size_t i = 0; i < size_; ++i) bigger[i] = std::move((*this)[i]);
         slots_.swap(bigger);
+        mask_ = slots_.size() - 1;  // the size is a power of two
         head_ = 0;
     }
 
     std::vector<T> slots_;
+    size_t mask_ = 0;
     size_t head_ = 0;
     size_t size_ = 0;
 };

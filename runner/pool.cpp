@@ -15,28 +15,29 @@
 namespace ringrun {
 namespace {
 
-// A pool job's inputs are its task's name, its payload, and where its waiter is
-// (PoolQueue's business).
+// A pool job's inputs are laid out by the PoolQueue, and read through it.
 class PoolJobs : public JobBuilder {
   public:
     void fill_job(uint64_t seq, uint32_t, const std::vector<std::string>& inputs,
                   JobSpec& job) const override {
         job.id = seq;
         job.kind = JobSpec::Kind::task;
-        job.task_name = inputs[0];
-        job.payload = inputs[1];
+        job.task_name = PoolQueue::task_of(inputs);
+        job.payload = PoolQueue::payload_of(inputs);
         job.timeout_ms = 0;  // the supervisor applies the pool's
     }
     std::string command_line(uint64_t, uint32_t,
                              const std::vector<std::string>& inputs) const override {
         constexpr size_t kShown = 60;
-        std::string line = inputs[0] + "(" + inputs[1].substr(0, kShown);
-        return line + (inputs[1].size() > kShown ? "...)" : ")");
+        const std::string& payload = PoolQueue::payload_of(inputs);
+        std::string line =
+            std::string(PoolQueue::task_of(inputs)) + "(" + payload.substr(0, kShown);
+        return line + (payload.size() > kShown ? "...)" : ")");
     }
     bool plain_task(const std::vector<std::string>& inputs, std::string_view& name,
                     std::string_view& payload) const override {
-        name = inputs[0];
-        payload = inputs[1];
+        name = PoolQueue::task_of(inputs);
+        payload = PoolQueue::payload_of(inputs);
         return true;
     }
     bool is_task() const override { return true; }

@@ -14,7 +14,7 @@
 namespace ringrun {
 namespace {
 
-// A map() task's third input: its MapResults' address and its index (the low 56 bits:
+// A map() task's second input: its MapResults' address and its index (the low 56 bits:
 // no map reaches 2^56 tasks), 15 bytes, so that it stays in std::string's inline buffer.
 constexpr size_t kIndexBytes = 7;
 constexpr size_t kMapRefBytes = sizeof(MapResults*) + kIndexBytes;
@@ -311,16 +311,16 @@ bool PoolQueue::next(std::vector<std::string>& inputs) {
         if (taken_.empty()) return false;
     }
     Submission& s = taken_[taken_next_++];
-    inputs.resize(3);
-    inputs[1] = std::move(s.payload);
     if (s.map) {  // where its result goes travels in its inputs: no waiter to keep
-        // A recycled input most often holds the task already: one map() runs one task.
-        if (inputs[0] != s.map->task()) inputs[0] = s.map->task();
-        write_map_ref(inputs[2], s.map, s.index);
+        inputs.resize(kMapTaskInputs);
+        inputs[0] = std::move(s.payload);
+        write_map_ref(inputs[1], s.map, s.index);
         return true;
     }
+    inputs.resize(kCallInputs);
+    inputs[0] = std::move(s.payload);
     Call& call = taken_calls_[s.index];
-    inputs[0] = std::move(call.task);
+    inputs[2] = std::move(call.task);
     uint32_t index;
     if (free_waiters_.empty()) {
         index = static_cast<uint32_t>(waiters_.size());
@@ -331,9 +331,16 @@ bool PoolQueue::next(std::vector<std::string>& inputs) {
     }
     waiters_[index] = std::move(call.waiter);
     waiters_[index].done = false;
-    inputs[2].resize(sizeof index);  // no-op for a recycled input: cheaper than assign()
-    std::memcpy(inputs[2].data(), &index, sizeof index);
+    inputs[1].resize(sizeof index);  // no-op for a recycled input: cheaper than assign()
+    std::memcpy(inputs[1].data(), &index, sizeof index);
     return true;
+}
+
+std::string_view PoolQueue::task_of(const std::vector<std::string>& inputs) {
+    if (inputs.size() == kCallInputs) return inputs[2];
+    MapResults* map;
+    std::memcpy(&map, inputs[1].data(), sizeof map);  // the map ref's first part
+    return map->task();
 }
 
 bool PoolQueue::exhausted() const {
@@ -358,18 +365,17 @@ bool PoolQueue::available() const {
 }
 
 void PoolQueue::complete(const std::vector<std::string>& inputs, JobResult&& result) {
-    if (inputs.size() != 3) return;          // not ours
-    if (inputs[2].size() == kMapRefBytes) {  // staged in place: the per-task path of map()
+    if (inputs.size() == kMapTaskInputs) {  // staged in place: the per-task path of map()
         uint64_t map_index;
-        MapResults* map = read_map_ref(inputs[2], map_index);
+        MapResults* map = read_map_ref(inputs[1], map_index);
         bool first;
         take_result(result, map->stage(map_index, first));
         if (first) staged_maps_.push_back(map);
         return;
     }
     uint32_t index;
-    if (inputs[2].size() != sizeof index) return;
-    std::memcpy(&index, inputs[2].data(), sizeof index);
+    if (inputs.size() != kCallInputs || inputs[1].size() != sizeof index) return;  // not ours
+    std::memcpy(&index, inputs[1].data(), sizeof index);
     if (index >= waiters_.size() || waiters_[index].done) return;
     MapResult taken;
     take_result(result, taken);

@@ -52,7 +52,9 @@ struct MapResult {
 // Where a map() call's results go, in completion order; the calling thread takes them.
 // The loop stages each result here without a lock, and publishes what it staged once
 // per turn (one lock, and a swap of vectors rather than a move per result).
-class MapResults {
+// Its task's name is read by the pool's thread for each task, and its results' lock is
+// taken by the calling thread: apart, on cache lines of their own.
+class alignas(64) MapResults {
   public:
     // The results of a map() call over task (which each of its submissions runs).
     explicit MapResults(std::string task) : task_(std::move(task)) {}
@@ -90,13 +92,13 @@ class MapResults {
   private:
     void notify_locked();
     const std::string task_;
-    bool failed_ = false;  // under mutex_
+    std::vector<MapResult> staged_;    // the loop's thread only
+    alignas(64) bool failed_ = false;  // under mutex_
     std::string failure_;
     std::mutex mutex_;
     std::condition_variable delivered_;
-    size_t wake_at_ = 0;             // 0: nobody waits
-    std::vector<MapResult> done_;    // under mutex_
-    std::vector<MapResult> staged_;  // the loop's thread only
+    size_t wake_at_ = 0;           // 0: nobody waits
+    std::vector<MapResult> done_;  // under mutex_
 };
 
 // Where apply() waits for its one result, on the caller's stack: the caller spins on
@@ -143,10 +145,15 @@ class PoolQueue : public InputSource {
     // After the supervisor's run ended abnormally: every task still waiting fails.
     void fail_all(const std::string& why);
 
-    // The supervisor's side (the pool's thread only). A job's inputs are its task, its
-    // payload, and where its result goes: a map() call's MapResults and index, or the
-    // index of a waiter in the supervisor's table.
+    // The supervisor's side (the pool's thread only). A job's inputs are its payload and
+    // where its result goes: a map() call's MapResults and index (the MapResults holds
+    // the task's name), or else the index of a waiter in the supervisor's table, then
+    // the task's name. Read them through payload_of and task_of.
     bool next(std::vector<std::string>& inputs) override;
+    static const std::string& payload_of(const std::vector<std::string>& inputs) {
+        return inputs[0];
+    }
+    static std::string_view task_of(const std::vector<std::string>& inputs);
     bool exhausted() const override;
     int fd() const override { return exhausted() ? -1 : doorbell_.fd(); }
     void fill() override { doorbell_.drain(); }
@@ -161,6 +168,8 @@ class PoolQueue : public InputSource {
     void flush();
 
   private:
+    static constexpr size_t kMapTaskInputs = 2;
+    static constexpr size_t kCallInputs = 3;
     // A task waiting for the supervisor: a map() task's payload, MapResults and index,
     // small because one crosses from the submitting core to the pool's per task; or a
     // submit() or apply() task's payload, with its task and waiter in a Call.

@@ -11,25 +11,23 @@ constexpr uint32_t kMaxCredits = 64;
 Scheduler::Scheduler(size_t slots, size_t lane_split)
     : lane_split_(lane_split), in_flight_(slots) {}
 
-QueuedJob& Scheduler::draft() {
-    if (draft_ == kNoDraft) {
-        if (free_.empty()) {
-            if ((entry_count_ >> kBlockBits) == blocks_.size())
-                blocks_.push_back(std::make_unique<QueuedJob[]>(1u << kBlockBits));
-            draft_ = entry_count_++;
-            at(draft_).entry = draft_;
-        } else {
-            draft_ = free_.back();
-            free_.pop_back();
-        }
-        QueuedJob& job = at(draft_);
-        job.seq = 0;
-        job.attempt = 1;
-        job.dispatched_ns = 0;
-        job.task_timeout_ms = 0;
-        job.lane = 0;
+QueuedJob& Scheduler::new_draft() {
+    if (free_.empty()) {
+        if ((entry_count_ >> kBlockBits) == blocks_.size())
+            blocks_.push_back(std::make_unique<QueuedJob[]>(1u << kBlockBits));
+        draft_ = entry_count_++;
+        at(draft_).entry = draft_;
+    } else {
+        draft_ = free_.back();
+        free_.pop_back();
     }
-    return at(draft_);
+    QueuedJob& job = at(draft_);
+    job.seq = 0;
+    job.attempt = 1;
+    job.dispatched_ns = 0;
+    job.task_timeout_ms = 0;
+    job.lane = 0;
+    return job;
 }
 
 void Scheduler::enqueue(QueuedJob job) {
@@ -37,15 +35,6 @@ void Scheduler::enqueue(QueuedJob job) {
     job.entry = entry.entry;
     entry = std::move(job);
     enqueue_draft();
-}
-
-void Scheduler::dispatch_first(size_t slot, int64_t now_ns, uint64_t task_timeout_ms) {
-    auto& pending = pending_[lane(slot)];
-    QueuedJob& job = at(pending.front());
-    job.dispatched_ns = now_ns;
-    job.task_timeout_ms = task_timeout_ms;
-    in_flight_[slot].push_back(job.entry);
-    pending.pop_front();
 }
 
 QueuedJob& Scheduler::take_first_pending(size_t slot) {

@@ -44,7 +44,7 @@ class Scheduler {
 
     // The entry the next job is read into: a free one, holding (in inputs) whatever its
     // last job left, for the reader to overwrite. Stays the draft until enqueued.
-    QueuedJob& draft();
+    QueuedJob& draft() { return draft_ != kNoDraft ? at(draft_) : new_draft(); }
     // Queues the draft (in its lane) as pending.
     void enqueue_draft() {
         const uint32_t entry = take_draft();
@@ -87,7 +87,14 @@ class Scheduler {
                                                        : 0;
     }
     // Moves the first job pending for slot into its jobs in flight, stamped with now_ns.
-    void dispatch_first(size_t slot, int64_t now_ns = 0, uint64_t task_timeout_ms = 0);
+    void dispatch_first(size_t slot, int64_t now_ns = 0, uint64_t task_timeout_ms = 0) {
+        auto& pending = pending_[lane(slot)];
+        QueuedJob& job = at(pending.front());
+        job.dispatched_ns = now_ns;
+        job.task_timeout_ms = task_timeout_ms;
+        in_flight_[slot].push_back(job.entry);
+        pending.pop_front();
+    }
     // The oldest job in flight in slot (whose result comes next).
     const QueuedJob* oldest_in_flight(size_t slot) const {
         return in_flight_[slot].empty() ? nullptr : &at(in_flight_[slot].front());
@@ -111,6 +118,7 @@ class Scheduler {
   private:
     static constexpr uint32_t kNoDraft = UINT32_MAX;
     size_t lane(size_t slot) const { return slot >= lane_split_ ? 1 : 0; }
+    QueuedJob& new_draft();
     uint32_t take_draft() {
         draft();  // made if there is none yet
         const uint32_t entry = draft_;

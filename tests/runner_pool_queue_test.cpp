@@ -36,14 +36,13 @@ TEST(PoolQueue, MapResultsReachTheirCallWithTheirIndexes) {
     std::vector<std::vector<std::string>> read(3);
     for (auto& inputs : read) {
         ASSERT_TRUE(queue.next(inputs));
-        ASSERT_EQ(inputs.size(), 3u);
-        EXPECT_EQ(inputs[0], "echo");
+        EXPECT_EQ(PoolQueue::task_of(inputs), "echo");
     }
-    EXPECT_EQ(read[1][1], "b");
+    EXPECT_EQ(PoolQueue::payload_of(read[1]), "b");
     std::vector<std::string> none;
     EXPECT_FALSE(queue.next(none));
     // Completed out of order, as workers finish them.
-    for (int i : {2, 0, 1}) queue.complete(read[i], ok("r" + read[i][1]));
+    for (int i : {2, 0, 1}) queue.complete(read[i], ok("r" + PoolQueue::payload_of(read[i])));
     queue.flush();
     Taken taken;
     results.take(taken, 3);
@@ -67,13 +66,18 @@ TEST(PoolQueue, AReusedInputTakesEachMapsOwnTask) {
     queue.submit("echo", "3");
     std::vector<std::string> inputs;  // one vector, reused as the supervisor reuses them
     ASSERT_TRUE(queue.next(inputs));
-    EXPECT_EQ(inputs[0], "echo");
+    EXPECT_EQ(PoolQueue::task_of(inputs), "echo");
     ASSERT_TRUE(queue.next(inputs));
-    EXPECT_EQ(inputs[0], "square");
-    EXPECT_EQ(inputs[1], "2");
-    ASSERT_TRUE(queue.next(inputs));
-    EXPECT_EQ(inputs[0], "echo");
-    EXPECT_EQ(inputs[1], "3");
+    EXPECT_EQ(PoolQueue::task_of(inputs), "square");
+    EXPECT_EQ(PoolQueue::payload_of(inputs), "2");
+    ASSERT_TRUE(queue.next(inputs));  // a submit()'s, after two map() tasks'
+    EXPECT_EQ(PoolQueue::task_of(inputs), "echo");
+    EXPECT_EQ(PoolQueue::payload_of(inputs), "3");
+    auto c = payloads({"4"});
+    queue.submit_map(c, second, 1);
+    ASSERT_TRUE(queue.next(inputs));  // a map() task's again, after a submit()'s
+    EXPECT_EQ(PoolQueue::task_of(inputs), "square");
+    EXPECT_EQ(PoolQueue::payload_of(inputs), "4");
 }
 
 TEST(PoolQueue, SubmitAndApplyGoThroughTheWaiterTableAndSlotsAreReused) {
@@ -85,9 +89,9 @@ TEST(PoolQueue, SubmitAndApplyGoThroughTheWaiterTableAndSlotsAreReused) {
         std::vector<std::string> a, b;
         ASSERT_TRUE(queue.next(a));
         ASSERT_TRUE(queue.next(b));
-        ASSERT_EQ(a.size(), 3u);
-        EXPECT_EQ(a[1], "x");
-        EXPECT_EQ(b[1], "y");
+        EXPECT_EQ(PoolQueue::payload_of(a), "x");
+        EXPECT_EQ(PoolQueue::payload_of(b), "y");
+        EXPECT_EQ(PoolQueue::task_of(a), "echo");
         queue.complete(b, ok("from y"));
         queue.complete(a, ok("from x"));
         queue.complete(a, ok("twice"));  // a second completion is ignored
