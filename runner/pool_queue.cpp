@@ -6,6 +6,7 @@
 #include <bit>
 #include <chrono>
 #include <cstring>
+#include <iterator>
 #include <stdexcept>
 #include <tuple>
 
@@ -49,7 +50,7 @@ void take_result(JobResult& r, MapResult& into) {
     into.attempts = r.attempt;
     if (r.status == JobStatus::ok) {
         into.status = TaskStatus::ok;
-        into.text = std::move(r.out);
+        if (!r.out.empty()) into.text.swap(r.out);  // into's is empty; most tasks' too
         return;
     }
     into.text = !r.err.empty() ? std::move(r.err) : std::move(r.error_text);
@@ -81,7 +82,8 @@ void MapResults::publish() {
     if (done_.empty()) {
         done_.swap(staged_);  // staged_ takes done_'s buffer, emptied by the last take
     } else {
-        for (auto& r : staged_) done_.push_back(std::move(r));
+        done_.insert(done_.end(), std::make_move_iterator(staged_.begin()),
+                     std::make_move_iterator(staged_.end()));
         staged_.clear();
     }
     notify_locked();
@@ -334,13 +336,6 @@ bool PoolQueue::next(std::vector<std::string>& inputs) {
     inputs[1].resize(sizeof index);  // no-op for a recycled input: cheaper than assign()
     std::memcpy(inputs[1].data(), &index, sizeof index);
     return true;
-}
-
-std::string_view PoolQueue::task_of(const std::vector<std::string>& inputs) {
-    if (inputs.size() == kCallInputs) return inputs[2];
-    MapResults* map;
-    std::memcpy(&map, inputs[1].data(), sizeof map);  // the map ref's first part
-    return map->task();
 }
 
 bool PoolQueue::exhausted() const {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <cstring>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -153,7 +154,12 @@ class PoolQueue : public InputSource {
     static const std::string& payload_of(const std::vector<std::string>& inputs) {
         return inputs[0];
     }
-    static std::string_view task_of(const std::vector<std::string>& inputs);
+    static std::string_view task_of(const std::vector<std::string>& inputs) {
+        if (inputs.size() == kCallInputs) return inputs[2];
+        MapResults* map;  // the first part of a map() task's reference to its results
+        std::memcpy(&map, inputs[1].data(), sizeof map);
+        return map->task();
+    }
     bool exhausted() const override;
     int fd() const override { return exhausted() ? -1 : doorbell_.fd(); }
     void fill() override { doorbell_.drain(); }

@@ -559,14 +559,12 @@ void Supervisor::release_results(size_t slot) {
 
 void Supervisor::handle_result(size_t slot, const std::string& decode_error, JobResult& result) {
     const QueuedJob* oldest = scheduler_.oldest_in_flight(slot);
-    std::string fault;
-    if (!oldest)
-        fault = "sent a result for no job";
-    else if (decode_error.empty() && result.id != 0 && result.id != oldest->seq)
-        fault = "sent the result of job " + std::to_string(result.id) + " where job " +
-                std::to_string(oldest->seq) + " was next";
-    if (!fault.empty()) {
+    if (!oldest || (decode_error.empty() && result.id != 0 && result.id != oldest->seq)) {
         // A worker that breaks the protocol is faulty: replace it; its jobs are requeued.
+        const std::string fault = !oldest ? "sent a result for no job"
+                                          : "sent the result of job " + std::to_string(result.id) +
+                                                " where job " + std::to_string(oldest->seq) +
+                                                " was next";
         std::string line =
             "ringrun: worker " + std::to_string(slot + 1) + " " + fault + "; replacing it\n";
         (void)!::write(2, line.data(), line.size());
