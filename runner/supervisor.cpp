@@ -392,8 +392,10 @@ bool Supervisor::dispatch() {
 // Readies slot's pending job i for the batch being sent, and returns the bytes of its
 // record. A task goes as a compact record (compact_batch_[i]): a plain one straight from
 // its inputs, others through job_batch_[i]; anything else as a message of job_batch_[i].
-// A record too big for the ring leaves job_batch_[i] filled, for dispatch_by_copy.
-size_t Supervisor::describe_batch_job(size_t slot, size_t i, uint64_t timeout_ms) {
+// A record too big for the ring (over max_bytes) leaves job_batch_[i] filled, for
+// dispatch_by_copy.
+size_t Supervisor::describe_batch_job(size_t slot, size_t i, uint64_t timeout_ms,
+                                      size_t max_bytes) {
     const QueuedJob& queued = scheduler_.pending_for(slot, i);
     CompactJobView& compact = compact_batch_[i];
     if (!options_.line_tag &&
@@ -402,7 +404,7 @@ size_t Supervisor::describe_batch_job(size_t slot, size_t i, uint64_t timeout_ms
         compact.attempt = queued.attempt;
         compact.timeout_ms = timeout_ms;
         const size_t bytes = compact_record_bytes(compact);
-        if (bytes > 0 && bytes <= workers_->job_ring(slot).max_payload()) {
+        if (bytes > 0 && bytes <= max_bytes) {
             record_compact_[i] = true;
             return bytes;
         }
@@ -431,6 +433,7 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
     const int64_t now_ns = realtime_ns();
     const bool one_at_a_time = options_.start_delay.count() > 0;
     const uint64_t timeout_ms = job_timeout_ms();
+    const size_t max_bytes = ring.max_payload();
     size_t sent = 0;
     while (scheduler_.has_pending_for(slot) && scheduler_.credits_left(slot) > 0 &&
            sent < max_jobs) {
@@ -443,8 +446,8 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
                             kDispatchBatch, max_jobs - sent});
         size_t batch = 0;
         for (; batch < wanted; ++batch) {
-            record_sizes_[batch] = describe_batch_job(slot, batch, timeout_ms);
-            if (record_sizes_[batch] > ring.max_payload()) break;
+            record_sizes_[batch] = describe_batch_job(slot, batch, timeout_ms, max_bytes);
+            if (record_sizes_[batch] > max_bytes) break;
         }
         if (batch == 0) {
             if (!dispatch_by_copy(slot, job_batch_[0])) break;
@@ -532,6 +535,7 @@ bool Supervisor::gather_slot(size_t slot) {
     constexpr uint32_t kReleaseBatch = 64;
     if (faulted_[slot]) return false;  // being replaced: what it sent can't be trusted
     ipc::Ring& ring = workers_->result_ring(slot);
+    const ipc::SpillDirectory& spill = workers_->spill(slot);
     HeldResults& held = held_results_[slot];
     bool progress = false;
     while (!faulted_[slot]) {
@@ -542,7 +546,7 @@ bool Supervisor::gather_slot(size_t slot) {
             continue;
         }
         JobResult& result = result_scratch_;
-        std::string error = read_record(*record, workers_->spill(slot), result);
+        std::string error = read_record(*record, spill, result);
         held.last = record;
         if (++held.count == kReleaseBatch) release_results(slot);
         handle_result(slot, error, result);
