@@ -248,8 +248,9 @@ void Pool::map_erased(std::string_view task, const std::function<bool(std::strin
     constexpr size_t kBatch = 256;
     if (window == 0) window = std::max<size_t>(4096, 1024 * workers());
     MapResults results{std::string(task)};
-    std::vector<std::string> batch;
+    std::vector<PoolQueue::Submission> batch;
     std::vector<MapResult> done;
+    TaskResult result;  // reused: each result's strings are swapped in
     std::string payload;
     uint64_t next_index = 0;
     size_t outstanding = 0;
@@ -265,16 +266,17 @@ void Pool::map_erased(std::string_view task, const std::function<bool(std::strin
         while (more && !failure && outstanding < window) {
             batch.clear();
             try {
-                while (batch.size() < std::min(kBatch, window - outstanding) &&
-                       (more = next_payload(payload)))
-                    batch.push_back(std::move(payload));
-                if (!batch.empty()) engine_->queue_.submit_map(batch, results, next_index);
+                const size_t wanted = std::min(kBatch, window - outstanding);
+                while (batch.size() < wanted && (more = next_payload(payload)))
+                    batch.emplace_back(std::move(payload), &results, next_index + batch.size());
+                const size_t submitted = batch.size();
+                if (submitted > 0) engine_->queue_.submit_map(batch);
+                next_index += submitted;
+                outstanding += submitted;
             } catch (...) {
                 failure = std::current_exception();
                 break;
             }
-            next_index += batch.size();
-            outstanding += batch.size();
         }
         if (outstanding == 0) break;
         // Wake for a quarter of the window (the rest keeps the workers busy meanwhile), or
@@ -290,7 +292,7 @@ void Pool::map_erased(std::string_view task, const std::function<bool(std::strin
             --outstanding;
             if (failure) continue;
             try {
-                TaskResult result = staged.take();
+                staged.take_into(result);
                 on_result(staged.index, result);
             } catch (...) {
                 failure = std::current_exception();

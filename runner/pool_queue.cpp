@@ -192,7 +192,7 @@ void PoolQueue::check_open_locked() const {
 }
 
 bool PoolQueue::publish_locked() {
-    shared_count_.store(shared_.size(), std::memory_order_seq_cst);
+    shared_count_.store(shared_size_, std::memory_order_seq_cst);
     // Pairs with the supervisor's sleeping flag, then its available() check: one of the
     // two sees the other.
     return supervisor_sleeping_.load(std::memory_order_seq_cst);
@@ -203,7 +203,9 @@ void PoolQueue::push(std::string_view task, std::string&& payload, TaskWaiter&& 
     {
         std::lock_guard lock(mutex_);
         check_open_locked();
-        shared_.push_back({std::move(payload), nullptr, shared_calls_.size()});
+        if (shared_.empty()) shared_.push_back(spare_batch_locked());
+        shared_.back().push_back({std::move(payload), nullptr, shared_calls_.size()});
+        ++shared_size_;
         shared_calls_.push_back({std::string(task), std::move(waiter)});
         wake_needed = publish_locked();
     }
@@ -223,21 +225,24 @@ void PoolQueue::submit_apply(std::string_view task, std::string payload, ApplyRe
     push(task, std::move(payload), std::move(waiter));
 }
 
-void PoolQueue::submit_map(std::vector<std::string>& payloads, MapResults& results,
-                           uint64_t first_index) {
+void PoolQueue::submit_map(std::vector<Submission>& tasks) {
     bool wake_needed;
     {
         std::lock_guard lock(mutex_);
         check_open_locked();
-        for (std::string& payload : payloads) {
-            Submission& s = shared_.emplace_back();  // its task is its map's
-            s.payload = std::move(payload);
-            s.map = &results;
-            s.index = first_index++;
-        }
+        shared_size_ += tasks.size();
+        shared_.push_back(std::move(tasks));
+        tasks = spare_batch_locked();
         wake_needed = publish_locked();  // once for the batch
     }
     if (wake_needed) doorbell_.ring();
+}
+
+PoolQueue::Batch PoolQueue::spare_batch_locked() {
+    if (spare_batches_.empty()) return {};
+    Batch batch = std::move(spare_batches_.back());
+    spare_batches_.pop_back();
+    return batch;
 }
 
 void PoolQueue::begin_map(MapResults& results) {
@@ -251,18 +256,21 @@ void PoolQueue::end_map(MapResults& results) {
 }
 
 void PoolQueue::cancel_pending() {
-    std::vector<Submission> cancelled;
+    std::vector<Batch> cancelled;
     std::vector<Call> calls;
     {
         std::lock_guard lock(mutex_);
         cancelled.swap(shared_);
         calls.swap(shared_calls_);
+        shared_size_ = 0;
         shared_count_.store(0, std::memory_order_release);
         cancel_requested_.store(true, std::memory_order_release);
     }
     doorbell_.ring();
-    for (Submission& s : cancelled)  // this thread's: delivered at once, not staged
-        complete(s, calls, {TaskStatus::cancelled, {}, "cancelled before it started", 0}, nullptr);
+    for (Batch& batch : cancelled)
+        for (Submission& s : batch)  // this thread's: delivered at once, not staged
+            complete(s, calls, {TaskStatus::cancelled, {}, "cancelled before it started", 0},
+                     nullptr);
 }
 
 void PoolQueue::close() {
@@ -274,22 +282,20 @@ void PoolQueue::close() {
 }
 
 void PoolQueue::fail_all(const std::string& why) {
-    std::vector<Submission> left;
+    std::vector<Batch> left;
     std::vector<Call> left_calls;
     {
         std::lock_guard lock(mutex_);
         closed_.store(true, std::memory_order_release);
         left.swap(shared_);
         left_calls.swap(shared_calls_);
+        shared_size_ = 0;
         shared_count_.store(0, std::memory_order_release);
     }
-    for (size_t i = taken_next_; i < taken_.size(); ++i)
-        complete(taken_[i], taken_calls_, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
-    taken_.clear();
-    taken_calls_.clear();
-    taken_next_ = 0;
-    for (Submission& s : left)
-        complete(s, left_calls, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
+    complete_unread({TaskStatus::lost, {}, why, 0});
+    for (Batch& batch : left)
+        for (Submission& s : batch)
+            complete(s, left_calls, {TaskStatus::lost, {}, why, 0}, &staged_maps_);
     for (TaskWaiter& waiter : waiters_)
         if (!waiter.done) complete(waiter, {TaskStatus::lost, {}, why, 0});
     waiters_.clear();
@@ -300,19 +306,37 @@ void PoolQueue::fail_all(const std::string& why) {
     for (MapResults* map : active_maps_) map->fail(why);
 }
 
+void PoolQueue::pass_read_batches() {
+    while (taken_batch_ < taken_.size() && taken_next_ == taken_[taken_batch_].size()) {
+        ++taken_batch_;
+        taken_next_ = 0;
+    }
+}
+
+void PoolQueue::complete_unread(const TaskResult& result) {
+    for (; taken_left(); pass_read_batches())
+        complete(taken_[taken_batch_][taken_next_++], taken_calls_, TaskResult(result),
+                 &staged_maps_);
+}
+
 bool PoolQueue::next(std::vector<std::string>& inputs) {
     if (!taken_left()) {
-        taken_.clear();  // swapped with shared_ below: both keep their capacity
-        taken_calls_.clear();
-        taken_next_ = 0;
         if (shared_count_.load(std::memory_order_acquire) == 0) return false;
+        for (Batch& batch : taken_) batch.clear();  // outside the lock: frees payloads
+        taken_calls_.clear();
+        taken_batch_ = taken_next_ = 0;
         std::lock_guard lock(mutex_);
-        taken_.swap(shared_);
+        for (Batch& batch : taken_) spare_batches_.push_back(std::move(batch));
+        taken_.clear();
+        taken_.swap(shared_);  // both keep their capacity
         taken_calls_.swap(shared_calls_);
+        shared_size_ = 0;
         shared_count_.store(0, std::memory_order_release);
-        if (taken_.empty()) return false;
+        pass_read_batches();  // past empty ones
+        if (!taken_left()) return false;
     }
-    Submission& s = taken_[taken_next_++];
+    Submission& s = taken_[taken_batch_][taken_next_++];
+    pass_read_batches();
     if (s.map) {  // where its result goes travels in its inputs: no waiter to keep
         inputs.resize(kMapTaskInputs);
         inputs[0] = std::move(s.payload);
@@ -346,12 +370,7 @@ bool PoolQueue::exhausted() const {
 bool PoolQueue::take_cancel_request() {
     if (!cancel_requested_.load(std::memory_order_acquire)) return false;
     cancel_requested_.store(false, std::memory_order_relaxed);
-    for (size_t i = taken_next_; i < taken_.size(); ++i)
-        complete(taken_[i], taken_calls_,
-                 {TaskStatus::cancelled, {}, "cancelled before it started", 0}, &staged_maps_);
-    taken_.clear();
-    taken_calls_.clear();
-    taken_next_ = 0;
+    complete_unread({TaskStatus::cancelled, {}, "cancelled before it started", 0});
     return true;
 }
 

@@ -43,10 +43,20 @@ struct MapResult {
     // The caller's side: moves the text out into the TaskResult it stands for.
     TaskResult take() {
         TaskResult r;
+        take_into(r);
+        return r;
+    }
+    // The same into r, reused from result to result: the text is swapped in (most are
+    // empty: then r's is emptied), and r's other string emptied.
+    void take_into(TaskResult& r) {
         r.status = status;
         r.attempts = attempts;
-        (r.ok() ? r.value : r.error) = std::move(text);
-        return r;
+        std::string& kept = r.ok() ? r.value : r.error;
+        (r.ok() ? r.error : r.value).clear();
+        if (text.empty())
+            kept.clear();
+        else
+            kept.swap(text);
     }
 };
 
@@ -130,11 +140,22 @@ struct TaskWaiter {
 
 class PoolQueue : public InputSource {
   public:
+    // A task waiting for the supervisor: a map() task's payload, MapResults and index,
+    // small because one crosses from the submitting core to the pool's per task; or a
+    // submit() or apply() task's payload, with its task and waiter in a Call.
+    struct Submission {
+        std::string payload;
+        MapResults* map = nullptr;
+        uint64_t index = 0;  // map(): its index; else its Call's in the calls beside
+    };
+
     // Any thread. Throw std::logic_error once closed.
     std::future<std::string> submit(std::string_view task, std::string payload);
     void submit_apply(std::string_view task, std::string payload, ApplyResult& result);
-    // A map() call's payloads, for results.task(), indexed from first_index.
-    void submit_map(std::vector<std::string>& payloads, MapResults& results, uint64_t first_index);
+    // map() tasks (each with its MapResults and index), taken from tasks: tasks is left
+    // empty, often with the capacity of a batch the supervisor has read (a map() call
+    // submits batch after batch, and no task is moved twice).
+    void submit_map(std::vector<Submission>& tasks);
     // map() calls in progress, so that fail_all() can release them.
     void begin_map(MapResults& results);
     void end_map(MapResults& results);
@@ -176,14 +197,6 @@ class PoolQueue : public InputSource {
   private:
     static constexpr size_t kMapTaskInputs = 2;
     static constexpr size_t kCallInputs = 3;
-    // A task waiting for the supervisor: a map() task's payload, MapResults and index,
-    // small because one crosses from the submitting core to the pool's per task; or a
-    // submit() or apply() task's payload, with its task and waiter in a Call.
-    struct Submission {
-        std::string payload;
-        MapResults* map = nullptr;
-        uint64_t index = 0;  // map(): its index; else its Call's in the calls beside
-    };
     struct Call {
         std::string task;
         TaskWaiter waiter;
@@ -196,6 +209,19 @@ class PoolQueue : public InputSource {
     // The caller holds mutex_, having queued submissions in shared_: makes them visible
     // to the supervisor; true if it sleeps and must be woken.
     bool publish_locked();
+    // Submissions come in batches and stay in them until read: a map() call's batch
+    // joins whole, so that no task is moved on its way; a submit() or apply() joins
+    // the last batch. A batch read through is emptied and handed back to a map() call.
+    using Batch = std::vector<Submission>;
+    // The caller holds mutex_: an empty batch, with the capacity of one read through.
+    Batch spare_batch_locked();
+    // The supervisor's side: moves on past batches read through (after each read), so
+    // that taken_left() need only look at the batch being read.
+    void pass_read_batches();
+    bool taken_left() const { return taken_batch_ < taken_.size(); }
+    // Hands each submission taken but not read result (why it will never run), then
+    // empties what was taken.
+    void complete_unread(const TaskResult& result);
     // Hands result to waiter (exactly once per waiter).
     static void complete(TaskWaiter& waiter, TaskResult&& result);
     // Hands result to s's waiter, or its map() call's: staged, and its MapResults added
@@ -205,7 +231,9 @@ class PoolQueue : public InputSource {
 
     ipc::Doorbell doorbell_;
     mutable std::mutex mutex_;
-    std::vector<Submission> shared_;        // under mutex_
+    std::vector<Batch> shared_;             // under mutex_
+    size_t shared_size_ = 0;                // under mutex_: submissions in shared_
+    std::vector<Batch> spare_batches_;      // under mutex_
     std::vector<Call> shared_calls_;        // under mutex_
     std::vector<MapResults*> active_maps_;  // under mutex_
     std::atomic<size_t> shared_count_{0};
@@ -213,15 +241,15 @@ class PoolQueue : public InputSource {
     std::atomic<bool> cancel_requested_{false};
     // Whether the supervisor sleeps (or is about to): only then does a submission wake it.
     std::atomic<bool> supervisor_sleeping_{true};
-    // The supervisor's side: a batch swapped out of shared_, and the waiters of the
+    // The supervisor's side: the batches swapped out of shared_, and the waiters of the
     // submit() and apply() tasks it has read, reused once completed (so the table is as
     // large as the most such tasks the supervisor ever held at once, however long one of
     // them runs). Swapped with shared_ when read through, so that both keep their
     // capacity: no allocation per task in a steady stream.
-    std::vector<Submission> taken_;
+    std::vector<Batch> taken_;
     std::vector<Call> taken_calls_;
-    size_t taken_next_ = 0;  // the next of taken_ to read
-    bool taken_left() const { return taken_next_ < taken_.size(); }
+    size_t taken_batch_ = 0;  // the batch of taken_ being read
+    size_t taken_next_ = 0;   // the next of it to read
     std::vector<TaskWaiter> waiters_;
     std::vector<uint32_t> free_waiters_;
     std::vector<MapResults*> staged_maps_;  // those with results staged since flush()

@@ -23,16 +23,21 @@ JobResult ok(std::string value) {
     return r;
 }
 
-std::vector<std::string> payloads(std::initializer_list<const char*> list) {
-    return {list.begin(), list.end()};
+// A map() call's tasks for results, indexed from first.
+std::vector<PoolQueue::Submission> map_tasks(MapResults& results, uint64_t first,
+                                             std::initializer_list<const char*> payloads) {
+    std::vector<PoolQueue::Submission> tasks;
+    for (const char* payload : payloads) tasks.push_back({payload, &results, first++});
+    return tasks;
 }
 
 TEST(PoolQueue, MapResultsReachTheirCallWithTheirIndexes) {
     PoolQueue queue;
     MapResults results("echo");
-    auto batch = payloads({"a", "b", "c"});
     const uint64_t first = (uint64_t{1} << 40) + 5;  // indexes past 32 bits survive
-    queue.submit_map(batch, results, first);
+    auto batch = map_tasks(results, first, {"a", "b", "c"});
+    queue.submit_map(batch);
+    EXPECT_TRUE(batch.empty());
     std::vector<std::vector<std::string>> read(3);
     for (auto& inputs : read) {
         ASSERT_TRUE(queue.next(inputs));
@@ -55,14 +60,37 @@ TEST(PoolQueue, MapResultsReachTheirCallWithTheirIndexes) {
     }
 }
 
+TEST(PoolQueue, AResultTakenIntoAReusedTaskResultLeavesNothingOfTheLast) {
+    TaskResult into;
+    MapResult failed;
+    failed.status = TaskStatus::failed;
+    failed.attempts = 2;
+    failed.text = "boom";
+    failed.take_into(into);
+    EXPECT_EQ(into.status, TaskStatus::failed);
+    EXPECT_EQ(into.error, "boom");
+    EXPECT_EQ(into.attempts, 2u);
+    MapResult ok;
+    ok.attempts = 1;
+    ok.text = "fine";
+    ok.take_into(into);
+    EXPECT_TRUE(into.ok());
+    EXPECT_EQ(into.value, "fine");
+    EXPECT_EQ(into.error, "");  // not the last one's
+    EXPECT_EQ(into.attempts, 1u);
+    MapResult empty;
+    empty.take_into(into);
+    EXPECT_EQ(into.value, "");
+}
+
 TEST(PoolQueue, AReusedInputTakesEachMapsOwnTask) {
     PoolQueue queue;
     MapResults first("echo");
     MapResults second("square");
-    auto a = payloads({"1"});
-    auto b = payloads({"2"});
-    queue.submit_map(a, first, 0);
-    queue.submit_map(b, second, 0);
+    auto a = map_tasks(first, 0, {"1"});
+    auto b = map_tasks(second, 0, {"2"});
+    queue.submit_map(a);
+    queue.submit_map(b);
     queue.submit("echo", "3");
     std::vector<std::string> inputs;  // one vector, reused as the supervisor reuses them
     ASSERT_TRUE(queue.next(inputs));
@@ -73,8 +101,8 @@ TEST(PoolQueue, AReusedInputTakesEachMapsOwnTask) {
     ASSERT_TRUE(queue.next(inputs));  // a submit()'s, after two map() tasks'
     EXPECT_EQ(PoolQueue::task_of(inputs), "echo");
     EXPECT_EQ(PoolQueue::payload_of(inputs), "3");
-    auto c = payloads({"4"});
-    queue.submit_map(c, second, 1);
+    auto c = map_tasks(second, 1, {"4"});
+    queue.submit_map(c);
     ASSERT_TRUE(queue.next(inputs));  // a map() task's again, after a submit()'s
     EXPECT_EQ(PoolQueue::task_of(inputs), "square");
     EXPECT_EQ(PoolQueue::payload_of(inputs), "4");
@@ -112,8 +140,8 @@ TEST(PoolQueue, AMapTaskInASlotAnApplyUsedBeforeGoesToTheMap) {
             EXPECT_EQ(applied.take().value, "applied");
         }
         MapResults results("echo");
-        auto batch = payloads({"m"});
-        queue.submit_map(batch, results, 7);
+        auto batch = map_tasks(results, 7, {"m"});
+        queue.submit_map(batch);
         Taken taken;
         if (round % 2 == 0) {  // read and completed by the supervisor
             std::vector<std::string> inputs;
@@ -138,8 +166,8 @@ TEST(PoolQueue, FailAllEndsAMapWhoseTasksTheSupervisorHeld) {
     PoolQueue queue;
     MapResults results("echo");
     queue.begin_map(results);
-    auto batch = payloads({"held", "unread1", "unread2"});
-    queue.submit_map(batch, results, 0);
+    auto batch = map_tasks(results, 0, {"held", "unread1", "unread2"});
+    queue.submit_map(batch);
     std::vector<std::string> held;
     ASSERT_TRUE(queue.next(held));  // the supervisor holds it when its run fails
     queue.fail_all("the pool's supervisor failed: boom");
@@ -154,15 +182,15 @@ TEST(PoolQueue, FailAllEndsAMapWhoseTasksTheSupervisorHeld) {
     EXPECT_TRUE(taken.empty());
     EXPECT_EQ(results.failure(), "the pool's supervisor failed: boom");
     queue.end_map(results);
-    auto more = payloads({"late"});
-    EXPECT_THROW(queue.submit_map(more, results, 3), std::logic_error);
+    auto more = map_tasks(results, 3, {"late"});
+    EXPECT_THROW(queue.submit_map(more), std::logic_error);
 }
 
 TEST(PoolQueue, CancelPendingCancelsWhatTheSupervisorHasNotRead) {
     PoolQueue queue;
     MapResults results("echo");
-    auto batch = payloads({"one", "two"});
-    queue.submit_map(batch, results, 0);
+    auto batch = map_tasks(results, 0, {"one", "two"});
+    queue.submit_map(batch);
     auto future = queue.submit("echo", "three");
     queue.cancel_pending();
     Taken taken;
