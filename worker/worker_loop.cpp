@@ -31,8 +31,8 @@ TaskFunction find_task(std::string_view name, WorkerContext& context) {
 // A task taken straight after another starts when that one ended: the tens of
 // nanoseconds between (its result pushed, this job read) count toward this one, and a
 // clock read (about a tenth of a no-op task's cost in the worker) is saved.
-int64_t task_start_ns(const WorkerContext& context) {
-    return context.straight_on_from_ns ? context.straight_on_from_ns : realtime_ns();
+int64_t task_start_ns(WorkerContext& context) {
+    return context.straight_on_from_ns ? context.straight_on_from_ns : context.clock.now_ns();
 }
 
 // Calls task, after the worker's start hook the first time; an exception either throws
@@ -74,7 +74,7 @@ JobResult run_task(const JobSpec& job, WorkerContext& context) {
         r.exit_code = 1;
         r.err = std::move(outcome.error);
     }
-    r.end_ns = realtime_ns();
+    r.end_ns = context.clock.now_ns();
     return r;
 }
 
@@ -207,7 +207,7 @@ bool run_compact_task(const ipc::ReadSlot& record, WorkerContext& context,
         r.exit_code = 1;
         r.err = outcome.error;
     }
-    r.end_ns = realtime_ns();
+    r.end_ns = context.clock.now_ns();
     if (!push_compact_result(context, r, ahead)) {  // too big for a record: by message
         JobResult whole;
         static_cast<ResultHead&>(whole) = r;

@@ -12,6 +12,7 @@
 #include "ipc/slot_status.hpp"
 #include "worker/command_executor.hpp"
 #include "worker/fault_injection.hpp"
+#include "worker/task_clock.hpp"
 #include "worker/task_registry.hpp"
 
 namespace ringrun {
@@ -63,6 +64,7 @@ struct WorkerContext {
     // When the previous task ended, if this worker went straight on to the next (set
     // by the loop, 0 otherwise): that task starts then, which spares it a clock read.
     int64_t straight_on_from_ns = 0;
+    TaskClock clock;  // tasks' start and end times
 };
 
 // Returns when the job ring is closed and empty.
