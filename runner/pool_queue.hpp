@@ -219,8 +219,8 @@ class PoolQueue : public InputSource {
     // that taken_left() need only look at the batch being read.
     void pass_read_batches();
     bool taken_left() const { return taken_batch_ < taken_.size(); }
-    // Hands each submission taken but not read result (why it will never run), then
-    // empties what was taken.
+    // Hands each submission taken but not yet read result (why it will never run),
+    // which leaves them read through.
     void complete_unread(const TaskResult& result);
     // Hands result to waiter (exactly once per waiter).
     static void complete(TaskWaiter& waiter, TaskResult&& result);
