@@ -139,7 +139,7 @@ void write_compact_record(const CompactResultView& r, std::byte* dst) {
     put(put(put(dst + sizeof h, r.out), r.err), r.error_text);
 }
 
-std::string view_compact_record(const ipc::ReadSlot& record, CompactJobView& job) {
+const char* view_compact_record(const ipc::ReadSlot& record, CompactJobView& job) {
     JobHeader h;
     if (record.size < sizeof h) return "compact job record shorter than its header";
     std::memcpy(&h, record.data, sizeof h);
@@ -150,12 +150,12 @@ std::string view_compact_record(const ipc::ReadSlot& record, CompactJobView& job
     job.id = h.id;
     job.attempt = h.attempt;
     job.timeout_ms = h.timeout_ms;
-    return {};
+    return nullptr;
 }
 
 std::string read_compact_record(const ipc::ReadSlot& record, JobSpec& job) {
     CompactJobView view;
-    if (std::string error = view_compact_record(record, view); !error.empty()) return error;
+    if (const char* error = view_compact_record(record, view)) return error;
     copy_into(job.task_name, view.task_name);
     copy_into(job.payload, view.payload);
     job.id = view.id;

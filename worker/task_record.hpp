@@ -54,8 +54,9 @@ void write_compact_record(const JobSpec& job, std::byte* dst);
 void write_compact_record(const CompactJobView& job, std::byte* dst);
 void write_compact_record(const JobResult& result, std::byte* dst);
 void write_compact_record(const CompactResultView& result, std::byte* dst);
-// Reads a compact job record in place. Returns "" on success, or what was wrong with it.
-std::string view_compact_record(const ipc::ReadSlot& record, CompactJobView& out);
+// Reads a compact job record in place. Returns null on success, or what was wrong with it
+// (no string to build on the worker's per-task path).
+const char* view_compact_record(const ipc::ReadSlot& record, CompactJobView& out);
 
 // Decodes a compact record into out (reusing its buffers). Returns "" on success, or a
 // one-line description of what was wrong with the record.
