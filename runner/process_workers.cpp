@@ -32,7 +32,9 @@ class ProcessWorkers : public WorkerBackend {
           segment_(ipc::SharedSegment::create_for_run(ipc::RingSet::footprint(slots, {}))),
           rings_(segment_.base(), slots, {}, doorbell_fd),
           spill_(run_dir_.path()),
-          pids_(slots, -1) {}
+          pids_(slots, -1) {
+        (void)tsc_keeps_kernel_time();  // read here, once: forked workers inherit it
+    }
 
     ~ProcessWorkers() override { kill_all(); }
 

@@ -4,8 +4,9 @@
 // itself keeps time by that counter (clocksource "tsc": invariant, and the same on every
 // CPU), the clock reads it, scaled by a rate measured against CLOCK_REALTIME and
 // re-anchored to CLOCK_REALTIME every 100 us; elsewhere it is clock_gettime every time.
-// Must never go backwards from one reading to the next, nor stray from CLOCK_REALTIME by
-// more than the drift of one anchoring interval (nanoseconds).
+// Must never go backwards from one reading to the next (unless CLOCK_REALTIME itself is
+// set back), nor stray from CLOCK_REALTIME by more than the drift of one anchoring
+// interval (nanoseconds).
 #pragma once
 
 #include <cstdint>

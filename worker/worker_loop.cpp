@@ -188,8 +188,7 @@ void push_result(WorkerContext& context, const JobResult& result, ipc::MessageSc
 bool run_compact_task(const ipc::ReadSlot& record, WorkerContext& context,
                       ipc::MessageScratch& scratch, ResultRecordsAhead& ahead) {
     CompactJobView job;
-    if (context.faults.point != FaultPoint::none || view_compact_record(record, job))
-        return false;
+    if (context.faults.point != FaultPoint::none || view_compact_record(record, job)) return false;
     if (context.status &&
         (job.timeout_ms > 0 || context.status->stop_starting.load(std::memory_order_relaxed)))
         return false;
