@@ -562,13 +562,16 @@ bool Supervisor::gather_slot(size_t slot) {
 
 // The per-task path of the library's map(): a task that succeeded, handled from its
 // compact record in place, with no JobResult filled. False, with nothing done, when the
-// record needs the general path: not compact, not a success, not the next job's (a
-// fault, which handle_result reports), or the run does more with a result than count it
-// and hand it over (see in_place_results_), or it has halted or its output closed.
+// record needs the general path: not compact, not a plain success (one with nothing but
+// its output), not the next job's (a fault, which handle_result reports), or the run
+// does more with a result than count it and hand it over (see in_place_results_), or
+// it has halted or its output closed.
 bool Supervisor::succeeded_in_place(size_t slot, const ipc::ReadSlot& record) {
     if (!in_place_results_ || record.flags != ipc::kCompactRecord) return false;
     CompactResultView r;
-    if (view_compact_result(record, r) || r.status != JobStatus::ok) return false;
+    if (view_compact_result(record, r) || r.status != JobStatus::ok || !r.err.empty() ||
+        !r.error_text.empty())
+        return false;  // task_succeeded takes the output alone
     const QueuedJob* oldest = scheduler_.oldest_in_flight(slot);
     if (!oldest || (r.id != 0 && r.id != oldest->seq) || halted_ || output_closed_) return false;
     QueuedJob& job = scheduler_.complete_oldest(slot, r.end_ns - r.start_ns);
