@@ -100,7 +100,8 @@ class Pool {
     // Runs task on every element of payloads (each convertible to std::string), with at
     // most window tasks in flight (0: a default), so that memory stays bounded however
     // long the range. on_result(index, TaskResult&) is called on this thread, in
-    // completion order, once per element. Returns when all have completed. If the pool's
+    // completion order, once per element (with one TaskResult reused from call to call:
+    // move out what you keep). Returns when all have completed. If the pool's
     // supervisor itself fails (it cannot start a worker, say), the tasks it held never
     // come back: map throws TaskError(lost) after handing on_result those that did.
     template <std::ranges::input_range Payloads, typename OnResult>
