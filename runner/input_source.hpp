@@ -26,11 +26,9 @@ class InputSource {
     // Reads one chunk from fd(); called when it is readable (or cannot be polled).
     virtual void fill() {}
     // A job made from inputs has its final outcome (after its retries). Sources whose
-    // jobs depend on each other (pipelines) release or skip what waits for it, and say
-    // so in follows_outcomes(): for the others the supervisor need not make a JobResult.
+    // jobs depend on each other (pipelines) release or skip what waits for it.
     virtual void job_finished(const std::vector<std::string>& /*inputs*/,
                               const JobResult& /*result*/) {}
-    virtual bool follows_outcomes() const { return false; }
     // Whether the source's owner asked to cancel every job read but not yet handed to a
     // worker (the library's Pool::cancel_pending); asking again needs a new request.
     virtual bool take_cancel_request() { return false; }

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "runner/job_builder.hpp"
@@ -26,16 +25,6 @@ class JobSink {
     // Returns false when the sink can take no more (stdout closed): the run stops.
     virtual bool job_finished(uint64_t seq, const std::vector<std::string>& inputs,
                               JobResult& result) = 0;
-    // The same for a task that succeeded, read in place from its record: out views the
-    // record. A sink that takes its output as a view (the Pool's) spares the supervisor
-    // filling a JobResult for each; others get one, from here.
-    virtual bool task_succeeded(uint64_t seq, const std::vector<std::string>& inputs,
-                                const ResultHead& head, std::string_view out) {
-        JobResult result;
-        static_cast<ResultHead&>(result) = head;
-        result.out = out;
-        return job_finished(seq, inputs, result);
-    }
     // A job that will not run (--resume skipped it, or it was cancelled before it started).
     virtual bool job_skipped(uint64_t seq, const std::vector<std::string>& inputs) = 0;
     // The supervisor has gathered a batch of results, or is about to sleep: a sink that

@@ -141,7 +141,6 @@ class PipelineSource : public InputSource {
     }
     bool exhausted() const override { return handed_out_ + settled_ == plan_.instances.size(); }
 
-    bool follows_outcomes() const override { return true; }
     void job_finished(const std::vector<std::string>& inputs, const JobResult& result) override {
         const size_t i = instance_of(inputs);
         const PipelineInstance& instance = plan_.instances[i];

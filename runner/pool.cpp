@@ -53,12 +53,6 @@ class PoolSink : public JobSink {
         queue_.complete(inputs, std::move(result));
         return true;
     }
-    bool task_succeeded(uint64_t, const std::vector<std::string>& inputs, const ResultHead& head,
-                        std::string_view out) override {
-        count(succeeded);
-        queue_.complete_success(inputs, head.attempt, out);
-        return true;
-    }
     bool job_skipped(uint64_t, const std::vector<std::string>& inputs) override {
         count(failed);
         JobResult cancelled;

@@ -378,13 +378,12 @@ bool PoolQueue::available() const {
     return taken_left() || shared_count_.load(std::memory_order_relaxed) > 0;
 }
 
-template <typename Fill>
-void PoolQueue::complete_with(const std::vector<std::string>& inputs, Fill&& fill) {
+void PoolQueue::complete(const std::vector<std::string>& inputs, JobResult&& result) {
     if (inputs.size() == kMapTaskInputs) {  // staged in place: the per-task path of map()
         uint64_t map_index;
         MapResults* map = read_map_ref(inputs[1], map_index);
         bool first;
-        fill(map->stage(map_index, first));
+        take_result(result, map->stage(map_index, first));
         if (first) staged_maps_.push_back(map);
         return;
     }
@@ -393,23 +392,10 @@ void PoolQueue::complete_with(const std::vector<std::string>& inputs, Fill&& fil
     std::memcpy(&index, inputs[1].data(), sizeof index);
     if (index >= waiters_.size() || waiters_[index].done) return;
     MapResult taken;
-    fill(taken);
+    take_result(result, taken);
     complete(waiters_[index], taken.take());
     waiters_[index] = TaskWaiter{};  // drops the promise's reference now
     free_waiters_.push_back(index);
-}
-
-void PoolQueue::complete(const std::vector<std::string>& inputs, JobResult&& result) {
-    complete_with(inputs, [&](MapResult& into) { take_result(result, into); });
-}
-
-void PoolQueue::complete_success(const std::vector<std::string>& inputs, uint32_t attempts,
-                                 std::string_view value) {
-    complete_with(inputs, [&](MapResult& into) {
-        into.status = TaskStatus::ok;
-        into.attempts = attempts;
-        if (!value.empty()) into.text.assign(value);  // most tasks' is empty
-    });
 }
 
 }  // namespace ringrun

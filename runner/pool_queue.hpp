@@ -192,9 +192,6 @@ class PoolQueue : public InputSource {
     // Completes the task read with inputs, taking its result's strings: a future at once,
     // a map() call's result at the next flush().
     void complete(const std::vector<std::string>& inputs, JobResult&& result);
-    // The same for a task that succeeded with value after attempts (value is copied).
-    void complete_success(const std::vector<std::string>& inputs, uint32_t attempts,
-                          std::string_view value);
     void flush();
 
   private:
@@ -225,10 +222,6 @@ class PoolQueue : public InputSource {
     // Hands each submission taken but not yet read result (why it will never run),
     // which leaves them read through.
     void complete_unread(const TaskResult& result);
-    // Completes the task read with inputs with the MapResult fill(MapResult&) writes:
-    // staged in its map() call's results, or handed to its waiter.
-    template <typename Fill>
-    void complete_with(const std::vector<std::string>& inputs, Fill&& fill);
     // Hands result to waiter (exactly once per waiter).
     static void complete(TaskWaiter& waiter, TaskResult&& result);
     // Hands result to s's waiter, or its map() call's: staged, and its MapResults added

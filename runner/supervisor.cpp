@@ -194,8 +194,6 @@ Supervisor::Supervisor(SupervisorOptions options, const JobBuilder& command, Inp
         options_.halt.active())
         scheduler_.set_credit_cap(1);
     if (options_.progress) progress_.emplace(*options_.progress);
-    in_place_results_ = !options_.stats && options_.timeout_percent <= 0 &&
-                        !options_.halt.active() && !input_.follows_outcomes();
 }
 
 // Out of line for the incomplete Events; destroying workers_ kills and reaps anything
@@ -547,62 +545,14 @@ bool Supervisor::gather_slot(size_t slot) {
             held.last = record;
             continue;
         }
-        // A success read in place is handled before its record is released; any other
-        // result is decoded into result_scratch_ first.
-        const bool in_place = succeeded_in_place(slot, *record);
-        std::string error;
-        if (!in_place) error = read_record(*record, spill, result_scratch_);
+        JobResult& result = result_scratch_;
+        std::string error = read_record(*record, spill, result);
         held.last = record;
         if (++held.count == kReleaseBatch) release_results(slot);
-        if (!in_place) handle_result(slot, error, result_scratch_);
+        handle_result(slot, error, result);
         progress = true;
     }
     return progress;
-}
-
-// The per-task path of the library's map(): a task that succeeded, handled from its
-// compact record in place, with no JobResult filled. False, with nothing done, when the
-// record needs the general path: not compact, not a plain success (one with nothing but
-// its output), not the next job's (a fault, which handle_result reports), or the run
-// does more with a result than count it and hand it over (see in_place_results_), or
-// it has halted or its output closed.
-bool Supervisor::succeeded_in_place(size_t slot, const ipc::ReadSlot& record) {
-    if (!in_place_results_ || record.flags != ipc::kCompactRecord) return false;
-    CompactResultView r;
-    if (view_compact_result(record, r) || r.status != JobStatus::ok || !r.err.empty() ||
-        !r.error_text.empty())
-        return false;  // task_succeeded takes the output alone
-    const QueuedJob* oldest = scheduler_.oldest_in_flight(slot);
-    if (!oldest || (r.id != 0 && r.id != oldest->seq) || halted_ || output_closed_) return false;
-    QueuedJob& job = scheduler_.complete_oldest(slot, r.end_ns - r.start_ns);
-    note_job_done(slot, r.start_ns);
-    count_outcome(JobStatus::ok);
-    r.id = job.seq;
-    r.worker_slot = static_cast<uint32_t>(slot);
-    if (!report_.task_succeeded(job.seq, job.inputs, r, r.out)) {
-        output_closed_ = true;
-        begin_stop();
-    }
-    scheduler_.retire(job);
-    return true;
-}
-
-// Slot's worker finished a job that started at start_ns: the first since its
-// predecessor died measures the recovery.
-void Supervisor::note_job_done(size_t slot, int64_t start_ns) {
-    SlotLife& life = lives_[slot];
-    if (life.jobs_done++ == 0 && life.died_ns != 0) {
-        stats_.recovery.add(start_ns - life.died_ns);
-        life.died_ns = 0;
-    }
-}
-
-void Supervisor::count_outcome(JobStatus status) {
-    stats_.count_outcome(status);
-    if (status != JobStatus::ok)
-        ++failed_;
-    else
-        ++succeeded_;
 }
 
 void Supervisor::release_results(size_t slot) {
@@ -642,7 +592,11 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
         return;
     }
     QueuedJob& job = scheduler_.complete_oldest(slot, result.end_ns - result.start_ns);
-    note_job_done(slot, result.start_ns);
+    SlotLife& life = lives_[slot];
+    if (life.jobs_done++ == 0 && life.died_ns != 0) {
+        stats_.recovery.add(result.start_ns - life.died_ns);
+        life.died_ns = 0;
+    }
     if (options_.stats) {  // reported by --stats only
         stats_.queue_wait.add(result.start_ns - job.dispatched_ns);
         stats_.run_time.add(result.end_ns - result.start_ns);
@@ -682,7 +636,11 @@ void Supervisor::finish_job(const QueuedJob& job, JobResult& result) {
         remove_output_files(result);  // killed by --halt now: not part of the run's result
         return;
     }
-    count_outcome(result.status);
+    stats_.count_outcome(result.status);
+    if (result.status != JobStatus::ok)
+        ++failed_;
+    else
+        ++succeeded_;
     if (output_closed_) {
         remove_output_files(result);
     } else if (!report_.job_finished(job.seq, job.inputs, result)) {

@@ -118,9 +118,6 @@ class Supervisor {
     void fail_unrun(const QueuedJob& job, int exit_code, const std::string& why);
     bool gather();
     bool gather_slot(size_t slot);
-    bool succeeded_in_place(size_t slot, const ipc::ReadSlot& record);
-    void note_job_done(size_t slot, int64_t start_ns);
-    void count_outcome(JobStatus status);
     void release_results(size_t slot);
     void handle_result(size_t slot, const std::string& decode_error, JobResult& result);
     void handle_worker_exit(const struct WorkerExit& exit);
@@ -192,11 +189,7 @@ class Supervisor {
     std::vector<char> record_compact_;           // whether job i goes as compact_batch_[i]
     std::vector<CompactJobView> compact_batch_;  // viewing its inputs, or job_batch_[i]
     std::vector<ipc::WriteSlot> write_slots_;
-    JobResult result_scratch_;  // reused for every result
-    // Whether a success may be handled from its record in place (succeeded_in_place):
-    // only counted and handed to the sink, with no statistics kept, no halt condition,
-    // no run times taken for --timeout N%, and a source that does not follow outcomes.
-    bool in_place_results_ = false;
+    JobResult result_scratch_;     // reused for every result
     ipc::MessageScratch scratch_;  // first segment reused for every job message
     uint64_t next_seq_ = 0;
     uint64_t failed_ = 0;

@@ -108,31 +108,6 @@ TEST(PoolQueue, AReusedInputTakesEachMapsOwnTask) {
     EXPECT_EQ(PoolQueue::payload_of(inputs), "4");
 }
 
-TEST(PoolQueue, ASuccessReadInPlaceReachesAMapAndAFutureAlike) {
-    PoolQueue queue;
-    MapResults results("echo");
-    auto batch = map_tasks(results, 4, {"a"});
-    queue.submit_map(batch);
-    auto future = queue.submit("echo", "b");
-    std::vector<std::string> mapped, submitted;
-    ASSERT_TRUE(queue.next(mapped));
-    ASSERT_TRUE(queue.next(submitted));
-    std::string record_bytes = "value of a";  // the view's storage: copied, not kept
-    queue.complete_success(mapped, 2, record_bytes);
-    record_bytes.assign("overwritten");
-    queue.complete_success(submitted, 1, "value of b");
-    queue.flush();
-    EXPECT_EQ(future.get(), "value of b");
-    Taken taken;
-    results.take(taken, 1);
-    ASSERT_EQ(taken.size(), 1u);
-    EXPECT_EQ(taken[0].index, 4u);
-    EXPECT_EQ(taken[0].attempts, 2u);
-    TaskResult result = taken[0].take();
-    EXPECT_TRUE(result.ok());
-    EXPECT_EQ(result.value, "value of a");
-}
-
 TEST(PoolQueue, SubmitAndApplyGoThroughTheWaiterTableAndSlotsAreReused) {
     PoolQueue queue;
     for (int round = 0; round < 3; ++round) {  // the second and third reuse the slots

@@ -170,7 +170,7 @@ std::string read_compact_record(const ipc::ReadSlot& record, JobSpec& job) {
     return {};
 }
 
-const char* view_compact_result(const ipc::ReadSlot& record, CompactResultView& r) {
+std::string read_compact_record(const ipc::ReadSlot& record, JobResult& r) {
     ResultHeader h;
     if (record.size < sizeof h) return "compact result record shorter than its header";
     std::memcpy(&h, record.data, sizeof h);
@@ -178,9 +178,13 @@ const char* view_compact_result(const ipc::ReadSlot& record, CompactResultView& 
         return "compact result record has an unknown status";
     const std::byte* at = record.data + sizeof h;
     const std::byte* end = record.data + record.size;
-    if (!take(at, end, h.out_bytes, r.out) || !take(at, end, h.err_bytes, r.err) ||
-        !take(at, end, h.error_text_bytes, r.error_text))
+    std::string_view out, err, error_text;
+    if (!take(at, end, h.out_bytes, out) || !take(at, end, h.err_bytes, err) ||
+        !take(at, end, h.error_text_bytes, error_text))
         return "compact result record shorter than its lengths say";
+    copy_into(r.out, out);
+    copy_into(r.err, err);
+    copy_into(r.error_text, error_text);
     r.id = h.id;
     r.attempt = h.attempt;
     r.worker_slot = h.worker_slot;
@@ -189,16 +193,6 @@ const char* view_compact_result(const ipc::ReadSlot& record, CompactResultView& 
     r.signal = h.signal;
     r.start_ns = h.start_ns;
     r.end_ns = h.end_ns;
-    return nullptr;
-}
-
-std::string read_compact_record(const ipc::ReadSlot& record, JobResult& r) {
-    CompactResultView view;
-    if (const char* error = view_compact_result(record, view)) return error;
-    static_cast<ResultHead&>(r) = view;
-    copy_into(r.out, view.out);
-    copy_into(r.err, view.err);
-    copy_into(r.error_text, view.error_text);
     r.user_cpu_us = r.sys_cpu_us = r.max_rss_kb = 0;
     r.out_file.clear();
     r.err_file.clear();

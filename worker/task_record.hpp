@@ -58,10 +58,6 @@ void write_compact_record(const CompactResultView& result, std::byte* dst);
 // (no string to build on the worker's per-task path).
 const char* view_compact_record(const ipc::ReadSlot& record, CompactJobView& out);
 
-// Reads a compact result record in place (its blobs view the record, valid until it is
-// released). Returns null on success, or what was wrong with it.
-const char* view_compact_result(const ipc::ReadSlot& record, CompactResultView& out);
-
 // Decodes a compact record into out (reusing its buffers). Returns "" on success, or a
 // one-line description of what was wrong with the record.
 std::string read_compact_record(const ipc::ReadSlot& record, JobSpec& out);
