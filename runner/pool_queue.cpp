@@ -173,12 +173,17 @@ void PoolQueue::complete(TaskWaiter& waiter, TaskResult&& result) {
 
 void PoolQueue::complete(Submission& s, std::vector<Call>& calls, TaskResult&& result,
                          std::vector<MapResults*>* staged_maps) {
-    if (!s.map)
+    if (!s.map) {
         complete(calls[s.index].waiter, std::move(result));
-    else if (!staged_maps)
+        return;
+    }
+    if (!staged_maps) {
         s.map->deliver_now(s.index, std::move(result));
-    else if (s.map->stage(s.index, std::move(result)))
-        staged_maps->push_back(s.map);
+        return;
+    }
+    bool first;
+    s.map->stage(s.index, first) = MapResult(s.index, std::move(result));
+    if (first) staged_maps->push_back(s.map);
 }
 
 void PoolQueue::flush() {

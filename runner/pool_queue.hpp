@@ -70,13 +70,9 @@ class alignas(64) MapResults {
     // The results of a map() call over task (which each of its submissions runs).
     explicit MapResults(std::string task) : task_(std::move(task)) {}
     const std::string& task() const { return task_; }
-    // The thread holding the supervisor's loop: adds one result; true if it is the first
-    // staged since the last publish (the caller then remembers to publish).
-    bool stage(uint64_t index, TaskResult&& result) {
-        staged_.emplace_back(index, std::move(result));
-        return staged_.size() == 1;
-    }
-    // The same, filled in place: returns the staged result (its index set) to fill.
+    // The thread holding the supervisor's loop: adds one result, returned (its index set)
+    // for the caller to fill in place; first: whether it is the first staged since the
+    // last publish (the caller then remembers to publish).
     MapResult& stage(uint64_t index, bool& first) {
         first = staged_.empty();
         MapResult& result = staged_.emplace_back();

@@ -88,10 +88,6 @@ int64_t TaskClock::now_ns() {
     return realtime_ns();
 }
 
-int64_t TaskClock::anchor() {
-    return realtime_ns();
-}
-
 #endif
 
 }  // namespace ringrun
