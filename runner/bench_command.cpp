@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "ipc/system_call.hpp"
+#include "runner/core_round_trip.hpp"
 
 namespace ringrun {
 namespace {
@@ -53,6 +54,7 @@ std::vector<Workload> workloads(bool quick) {
 
 // What a cell's child writes as it measures (shared memory: it survives the child).
 struct CellFigures {
+    double core_round_trip_ns = -1;  // measured by the parent just before the cell
     double startup_ms = -1;
     double tasks_per_second = -1;
     double p50_us = -1;
@@ -240,22 +242,25 @@ const char* backend_name(Backend b) {
 void print_table(const std::vector<Cell>& cells, size_t workers) {
     std::printf("ringrun bench: %zu workers on %u cores; each cell in a fresh child process\n\n",
                 workers, std::thread::hardware_concurrency());
-    std::printf("%-10s %-18s %12s %9s %9s %10s %9s  %s\n", "backend", "workload", "tasks/s",
-                "p50 us", "p99 us", "start ms", "peak MiB", "what a crash did");
+    std::printf("%-10s %-18s %12s %9s %9s %10s %9s %11s  %s\n", "backend", "workload", "tasks/s",
+                "p50 us", "p99 us", "start ms", "peak MiB", "core rt ns", "what a crash did");
     for (const Cell& c : cells) {
         const CellFigures& f = *c.figures;
-        std::printf("%-10s %-18s %12s %9s %9s %10s %9s  %s\n", backend_name(c.backend),
+        std::printf("%-10s %-18s %12s %9s %9s %10s %9s %11s  %s\n", backend_name(c.backend),
                     c.workload.name, figure(f.tasks_per_second, "%.0f").c_str(),
                     figure(f.p50_us, "%.1f").c_str(), figure(f.p99_us, "%.1f").c_str(),
                     figure(f.startup_ms, "%.2f").c_str(),
                     figure(static_cast<double>(f.peak_bytes.load()) / (1 << 20), "%.1f").c_str(),
-                    what_a_crash_did(c).c_str());
+                    figure(f.core_round_trip_ns, "%.0f").c_str(), what_a_crash_did(c).c_str());
     }
     std::printf(
         "\ntasks/s: each task dispatched and gathered on its own (Pool::map); p50/p99: one "
         "task's round trip\n(Pool::apply, one task at a time); start: Pool constructed to "
         "first result; peak: proportional\nset size of the cell's processes together, "
-        "sampled every 20 ms.\n");
+        "sampled every 20 ms; core rt: a cache line's round trip\nbetween two cores just "
+        "before the cell (tens of ns when they share a cache; on a virtual machine\nthe host "
+        "may place them hundreds of ns apart, and every hand-over between cores slows with "
+        "it).\n");
 }
 
 void print_json(const std::vector<Cell>& cells, size_t workers) {
@@ -269,7 +274,7 @@ void print_json(const std::vector<Cell>& cells, size_t workers) {
             "\"tasks\": %zu, \"completed\": %llu, \"failed\": %llu, \"tasks_per_second\": %s, "
             "\"round_trip_p50_us\": %s, \"round_trip_p99_us\": %s, \"startup_ms\": %s, "
             "\"peak_memory_bytes\": %llu, \"worker_restarts\": %llu, \"run_completed\": %s, "
-            "\"crash_outcome\": %s}%s\n",
+            "\"crash_outcome\": %s, \"core_round_trip_ns\": %s}%s\n",
             backend_name(c.backend), json_string(c.workload.name).c_str(),
             json_string(c.workload.task).c_str(), json_string(c.workload.payload).c_str(),
             c.workload.tasks, static_cast<unsigned long long>(f.completed.load()),
@@ -278,7 +283,8 @@ void print_json(const std::vector<Cell>& cells, size_t workers) {
             json_number(f.p99_us, "%.2f").c_str(), json_number(f.startup_ms, "%.3f").c_str(),
             static_cast<unsigned long long>(f.peak_bytes.load()),
             static_cast<unsigned long long>(f.restarts), f.finished ? "true" : "false",
-            json_string(what_a_crash_did(c)).c_str(), i + 1 < cells.size() ? "," : "");
+            json_string(what_a_crash_did(c)).c_str(),
+            json_number(f.core_round_trip_ns, "%.0f").c_str(), i + 1 < cells.size() ? "," : "");
     }
     std::printf("]}\n");
 }
@@ -318,6 +324,7 @@ int run_bench_command(int argc, char** argv) {
             if (wanted) cells.push_back({backend, w, new (&figures[cells.size()]) CellFigures, 0});
         }
     for (Cell& cell : cells) {
+        cell.figures->core_round_trip_ns = core_round_trip_ns().value_or(-1);
         std::fflush(stdout);
         pid_t pid = sys::checked("fork", "bench cell", [] { return fork(); });
         if (pid == 0) run_cell(cell, workers);
