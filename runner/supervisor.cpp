@@ -36,6 +36,8 @@ constexpr auto kSpinBeforeSleep = std::chrono::microseconds(20);
 // jobs themselves (measured: 3% of the CPU of a run of `true` commands).
 constexpr double kSpinWorthwhileBelowNs = 200'000;
 constexpr int kSafetyWakeMs = 1000;
+// How often a loop that never idles looks for events anyway (check_events_while_busy).
+constexpr auto kBusyEventsEvery = std::chrono::milliseconds(1);
 // A worker process that has not entered its loop by then is stuck after its fork.
 constexpr auto kWorkerStartTimeout = std::chrono::seconds(5);
 
@@ -217,12 +219,19 @@ int Supervisor::run() {
     // death; if what the spin saw still gave no progress, the next idle turn goes
     // straight to wait_for_events.
     bool spun_in_vain = false;
+    auto next_busy_check = Clock::now() + kBusyEventsEvery;
     while (!finished()) {
         if (progress_)
             progress_->update(succeeded_ + failed_, failed_, scheduler_.in_flight_total(),
                               input_.exhausted() ? next_seq_ : 0);
         const bool progress = turn();
-        if (progress) spun_in_vain = false;
+        if (progress) {
+            spun_in_vain = false;
+            if (const auto now = Clock::now(); now >= next_busy_check) {
+                check_events_while_busy();
+                next_busy_check = now + kBusyEventsEvery;
+            }
+        }
         if (progress || finished()) continue;
         bool lent = false;  // the spin ended in a sleep while a borrower ran the loop
         if (!spun_in_vain && scheduler_.mean_runtime_ns() < kSpinWorthwhileBelowNs) {
@@ -1057,6 +1066,17 @@ void Supervisor::wait_for_events(std::unique_lock<std::mutex>& loop) {
         loop.lock();
     }
     handle_events(events, n, sleep && n == 0);
+}
+
+// Busy without a pause (a stream of short jobs), the loop still hears of a worker's exit
+// or a signal, and forks a replacement that is due, within kBusyEventsEvery, not once the
+// stream runs dry: epoll is asked without waiting.
+void Supervisor::check_events_while_busy() {
+    struct epoll_event events[8];
+    const int n = events_->wait(events, 8, 0);
+    if (n > 0) handle_events(events, n, false);
+    start_due_workers();
+    kill_halted_jobs();
 }
 
 // Awake again (the wake requests are withdrawn): what epoll reported. quiet: it timed out.

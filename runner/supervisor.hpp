@@ -146,6 +146,7 @@ class Supervisor {
     bool prepare_to_sleep();
     void clear_wake_requests();
     bool yield_loop(std::unique_lock<std::mutex>& loop);
+    void check_events_while_busy();
     void wait_for_events(std::unique_lock<std::mutex>& loop);
     void handle_events(const struct epoll_event* events, int n, bool quiet);
 

@@ -58,6 +58,14 @@ std::string crash_once(std::string_view marker) {
 }
 RINGRUN_TASK(crash_once);
 
+// "crash_once <marker>" crashes as crash_once does; any other payload comes back as it is.
+std::string echo_or_crash_once(std::string_view payload) {
+    constexpr std::string_view kCrash = "crash_once ";
+    if (payload.starts_with(kCrash)) return crash_once(payload.substr(kCrash.size()));
+    return std::string(payload);
+}
+RINGRUN_TASK(echo_or_crash_once);
+
 std::string always_crash(std::string_view) {
     ::raise(SIGKILL);
     return {};
@@ -432,6 +440,30 @@ TEST(PoolOnProcesses, ACrashedWorkerIsReplacedAndItsTaskRetried) {
     for (size_t i = 0; i < around.size(); ++i)
         EXPECT_EQ(around[i].get(), std::to_string((i % 200) * (i % 200)));
     EXPECT_GE(pool.stats().worker_restarts, 1u);
+}
+
+// map()'s caller drives the loop while results stream in, yet a worker that crashes
+// meanwhile is replaced by the pool's thread at once (the caller gives the loop back when
+// that thread has events), not only once the stream runs dry.
+TEST(PoolOnProcesses, AWorkerCrashingDuringAStreamingMapIsReplacedWhileTheMapGoesOn) {
+    ringrun::testing::ScratchDir dir;
+    Pool pool(process_options(2));
+    constexpr size_t kTasks = 300'000, kCrashAt = 1'000;
+    const std::string crash = "crash_once " + dir.path("marker");
+    size_t results = 0, wrong = 0, after_the_restart = 0;
+    pool.map("echo_or_crash_once",
+             std::views::iota(size_t{0}, kTasks) | std::views::transform([&](size_t i) {
+                 return i == kCrashAt ? crash : std::string("x");
+             }),
+             [&](uint64_t index, TaskResult& r) {
+                 ++results;
+                 wrong += !r.ok() || r.value != (index == kCrashAt ? "survived" : "x");
+                 after_the_restart += pool.stats().worker_restarts > 0;
+             });
+    EXPECT_EQ(results, kTasks);
+    EXPECT_EQ(wrong, 0u);
+    EXPECT_EQ(pool.stats().worker_restarts, 1u);
+    EXPECT_GT(after_the_restart, kTasks / 10);
 }
 
 // With one worker, the replacement must be forked while apply() drives the loop: apply
