@@ -9,6 +9,7 @@
 #include <ringrun/pool.hpp>
 #include <thread>
 
+#include "runner/map_driver.hpp"
 #include "runner/pool_queue.hpp"
 #include "runner/supervisor.hpp"
 
@@ -262,6 +263,9 @@ void Pool::map_erased(std::string_view task, const std::function<bool(std::strin
         MapResults& results;
         ~EndMap() { queue.end_map(results); }
     } end_map{engine_->queue_, results};
+    MapDriver driver(*engine_->supervisor_);        // declared after end_map: gives back first
+    auto work_from = MapDriver::thread_cpu_time();  // the caller's own work on its last results
+    size_t last_results = 0;
     for (;;) {
         while (more && !failure && outstanding < window) {
             batch.clear();
@@ -270,7 +274,7 @@ void Pool::map_erased(std::string_view task, const std::function<bool(std::strin
                 while (batch.size() < wanted && (more = next_payload(payload)))
                     batch.emplace_back(std::move(payload), &results, next_index + batch.size());
                 const size_t submitted = batch.size();
-                if (submitted > 0) engine_->queue_.submit_map(batch);
+                if (submitted > 0) engine_->queue_.submit_map(batch, !driver.driving());
                 next_index += submitted;
                 outstanding += submitted;
             } catch (...) {
@@ -279,9 +283,14 @@ void Pool::map_erased(std::string_view task, const std::function<bool(std::strin
             }
         }
         if (outstanding == 0) break;
-        // Wake for a quarter of the window (the rest keeps the workers busy meanwhile), or
-        // for the last ones.
-        results.take(done, std::min(outstanding, std::max<size_t>(1, window / 4)));
+        if (driver.driving())
+            driver.caller_worked(MapDriver::thread_cpu_time() - work_from, last_results);
+        // Driving, whatever a turn delivered; else wake for a quarter of the window (the
+        // rest keeps the workers busy meanwhile), or for the last ones.
+        if (!driver.driving() || !driver.turn_until_results(results, done))
+            results.take(done, std::min(outstanding, std::max<size_t>(1, window / 4)));
+        if (driver.driving()) work_from = MapDriver::thread_cpu_time();
+        last_results = done.size();
         if (done.empty()) {  // the pool's supervisor failed: the rest can never come
             if (!failure)
                 failure =

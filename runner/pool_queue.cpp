@@ -230,7 +230,7 @@ void PoolQueue::submit_apply(std::string_view task, std::string payload, ApplyRe
     push(task, std::move(payload), std::move(waiter));
 }
 
-void PoolQueue::submit_map(std::vector<Submission>& tasks) {
+void PoolQueue::submit_map(std::vector<Submission>& tasks, bool wake) {
     bool wake_needed;
     {
         std::lock_guard lock(mutex_);
@@ -240,7 +240,7 @@ void PoolQueue::submit_map(std::vector<Submission>& tasks) {
         tasks = spare_batch_locked();
         wake_needed = publish_locked();  // once for the batch
     }
-    if (wake_needed) doorbell_.ring();
+    if (wake_needed && wake) doorbell_.ring();
 }
 
 PoolQueue::Batch PoolQueue::spare_batch_locked() {

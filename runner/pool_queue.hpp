@@ -150,8 +150,9 @@ class PoolQueue : public InputSource {
     void submit_apply(std::string_view task, std::string payload, ApplyResult& result);
     // map() tasks (each with its MapResults and index), taken from tasks: tasks is left
     // empty, often with the capacity of a batch the supervisor has read (a map() call
-    // submits batch after batch, and no task is moved twice).
-    void submit_map(std::vector<Submission>& tasks);
+    // submits batch after batch, and no task is moved twice). wake: false from a caller
+    // that runs the supervisor's loop itself (it turns it next: nobody to wake).
+    void submit_map(std::vector<Submission>& tasks, bool wake = true);
     // map() calls in progress, so that fail_all() can release them.
     void begin_map(MapResults& results);
     void end_map(MapResults& results);

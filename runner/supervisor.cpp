@@ -36,10 +36,21 @@ constexpr auto kSpinBeforeSleep = std::chrono::microseconds(20);
 // jobs themselves (measured: 3% of the CPU of a run of `true` commands).
 constexpr double kSpinWorthwhileBelowNs = 200'000;
 constexpr int kSafetyWakeMs = 1000;
+// How often run()'s thread, asleep while a borrower drives the loop for long, looks
+// whether the loop is free (sleep_unlocked).
+constexpr int kLentLookEveryMs = 1;
+// A borrower stepped away from the loop for longer than this may be waiting on it.
+constexpr int64_t kAwayTooLongNs = 1'000'000;
 // How often a loop that never idles looks for events anyway (check_events_while_busy).
 constexpr auto kBusyEventsEvery = std::chrono::milliseconds(1);
 // A worker process that has not entered its loop by then is stuck after its fork.
 constexpr auto kWorkerStartTimeout = std::chrono::seconds(5);
+
+int64_t steady_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
 
 // One line's worth on how a worker ended: a clean exit, an exit code, a crash signal, or
 // SIGKILL (what the OOM killer sends).
@@ -232,9 +243,16 @@ int Supervisor::run() {
                 next_busy_check = now + kBusyEventsEvery;
             }
         }
+        // A borrower waiting while the loop is busy (Pool::map's caller) gets it at the
+        // end of this turn: the caller's submissions and results then stay on its core.
+        if (progress && loans_wanted_.load(std::memory_order_relaxed) > 0 && yield_loop(loop)) {
+            start_due_workers();
+            kill_halted_jobs();
+            continue;
+        }
         if (progress || finished()) continue;
         bool lent = false;  // the spin ended in a sleep while a borrower ran the loop
-        if (!spun_in_vain && scheduler_.mean_runtime_ns() < kSpinWorthwhileBelowNs) {
+        if (!spun_in_vain && tasks_are_short()) {
             auto until =
                 Clock::now() + (options_.embedded ? 5 * kSpinBeforeSleep : kSpinBeforeSleep);
             bool ready = false;
@@ -278,6 +296,10 @@ bool Supervisor::turn() {
     if (shortest_task_timeout_ms_ > 0) check_task_timeouts();
     check_worker_starts();
     return progress;
+}
+
+bool Supervisor::tasks_are_short() const {
+    return scheduler_.mean_runtime_ns() < kSpinWorthwhileBelowNs;
 }
 
 bool Supervisor::finished() const {
@@ -1000,18 +1022,67 @@ bool Supervisor::yield_loop(std::unique_lock<std::mutex>& loop) {
             ipc::cpu_relax();
     }
     for (;;) {
+        // Lent first: a borrower stepped away from the loop a moment is not robbed of it.
+        if (loop_lent_.load(std::memory_order_acquire)) break;
         if (loop.try_lock()) {
             if (loans_ != loans) clear_wake_requests();  // made by the loan's return
             return false;
         }
-        if (loop_lent_.load(std::memory_order_acquire)) break;
         ipc::cpu_relax();  // a borrower between taking the loop and saying so
     }
     struct epoll_event events[8];
-    const int n = events_->wait(events, 8, kSafetyWakeMs);
-    loop.lock();
+    const int n = sleep_unlocked(loop, events, kSafetyWakeMs);
     handle_events(events, n, n == 0);
     return true;
+}
+
+// Sleeps in epoll with the loop let go (a borrower may run it meanwhile) until an event
+// or the timeout, then has the loop back (asking a borrower for it if need be). While a
+// borrower drives the loop for long (Pool::map's caller), it also looks every
+// kLentLookEveryMs whether the loop is free: given back, or its borrower away from it for
+// longer than kAwayTooLongNs (a callback of the caller's may be waiting on the loop).
+int Supervisor::sleep_unlocked(std::unique_lock<std::mutex>& loop, struct epoll_event* events,
+                               int timeout_ms) {
+    const auto until = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
+        const int left_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
+        const bool looking = long_borrowers_.load(std::memory_order_relaxed) > 0;
+        const int n =
+            events_->wait(events, 8, looking ? std::min(left_ms, kLentLookEveryMs) : left_ms);
+        if (n > 0 || !looking || Clock::now() >= until) {
+            take_loop_back(loop);
+            return n;
+        }
+        const int64_t away_since = borrower_away_since_ns_.load(std::memory_order_relaxed);
+        if (loop_lent_.load(std::memory_order_acquire) &&
+            (away_since == 0 || steady_ns() - away_since < kAwayTooLongNs))
+            continue;  // its borrower drives it, or is away only a moment
+        if (loop.try_lock()) {
+            reclaim_loop();
+            return 0;
+        }
+    }
+}
+
+// After a sleep in epoll: a borrower may hold the loop meanwhile (Pool::map's caller may
+// hold it for long), and is asked to give it back, since what woke this thread (a
+// worker's exit, say) is for it alone to handle.
+void Supervisor::take_loop_back(std::unique_lock<std::mutex>& loop) {
+    if (!loop.try_lock()) {
+        loop_wanted_back_.store(true, std::memory_order_relaxed);
+        loop.lock();
+        loop_wanted_back_.store(false, std::memory_order_relaxed);
+    }
+    reclaim_loop();
+}
+
+// run()'s thread has the loop again: a borrower that stepped away from it has lost it.
+void Supervisor::reclaim_loop() {
+    if (!loop_lent_.load(std::memory_order_relaxed)) return;
+    borrower_cpu_ = -1;
+    borrower_away_since_ns_.store(0, std::memory_order_relaxed);
+    loop_lent_.store(false, std::memory_order_release);
 }
 
 bool Supervisor::borrow_loop() {
@@ -1027,7 +1098,11 @@ bool Supervisor::borrow_loop() {
         ipc::cpu_relax();
     }
     loans_wanted_.fetch_sub(1, std::memory_order_acq_rel);
-    if (!taken) return false;
+    return taken && take_loan_locked();
+}
+
+// Holding loop_mutex_: makes it a loan, unless the loop has ended (then let go).
+bool Supervisor::take_loan_locked() {
     if (!loop_running_) {
         loop_mutex_.unlock();
         return false;
@@ -1036,6 +1111,32 @@ bool Supervisor::borrow_loop() {
     borrower_cpu_ = sched_getcpu();
     loop_lent_.store(true, std::memory_order_release);
     clear_wake_requests();  // the borrower spins: nobody needs to ring
+    return true;
+}
+
+void Supervisor::begin_long_loans() {
+    long_borrowers_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Supervisor::end_long_loans() {
+    long_borrowers_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Supervisor::step_away_from_loop() {
+    // Submissions from other code (the callbacks' own, say) wake run()'s thread, which
+    // then takes the loop if the borrower is still away.
+    input_.set_consumer_sleeping(true);
+    borrower_away_since_ns_.store(steady_ns(), std::memory_order_relaxed);
+    loop_mutex_.unlock();
+}
+
+bool Supervisor::step_back_to_loop() {
+    if (!loop_mutex_.try_lock()) return false;
+    borrower_away_since_ns_.store(0, std::memory_order_relaxed);
+    // Still lent: nobody took it meanwhile. Else run()'s thread, or another borrower, had
+    // it and let go: a new loan.
+    if (!loop_lent_.load(std::memory_order_acquire)) return take_loan_locked();
+    input_.set_consumer_sleeping(false);
     return true;
 }
 
@@ -1062,8 +1163,7 @@ void Supervisor::wait_for_events(std::unique_lock<std::mutex>& loop) {
     if (sleep) {
         const int timeout_ms = wait_timeout_ms();
         loop.unlock();  // a borrower may run the loop meanwhile
-        n = events_->wait(events, 8, timeout_ms);
-        loop.lock();
+        n = sleep_unlocked(loop, events, timeout_ms);
     }
     handle_events(events, n, sleep && n == 0);
 }

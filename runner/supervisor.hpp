@@ -94,10 +94,11 @@ class Supervisor {
     // Workers replaced so far (any thread may ask).
     uint64_t restarts() const { return restarts_.load(std::memory_order_relaxed); }
 
-    // Embedded (Pool::apply): lends the loop to the calling thread, which then runs its
+    // Embedded (Pool::apply, Pool::map): lends the loop to the calling thread, which runs its
     // turns itself (turn) while run()'s thread sleeps in epoll, so that a task's
-    // round trip skips two hand-offs between threads. False, with nothing taken, if the
-    // loop is busy (its own thread is awake then: leave the work to it) or has ended.
+    // round trip skips two hand-offs between threads. run()'s thread lets go of it at the
+    // end of a turn. False, with nothing taken, if it did not within a few microseconds
+    // (a long turn: leave the work to it) or the loop has ended.
     // The borrower never sleeps and never forks: replacing a worker is left to run()'s
     // thread, which the workers' death signal follows (PR_SET_PDEATHSIG).
     bool borrow_loop();
@@ -106,6 +107,22 @@ class Supervisor {
     bool turn();
     // Gives the loop back, waking run()'s thread at once if anything needs it.
     void return_loop();
+    // Under the loop: whether tasks are short enough (by their mean run time) that
+    // spinning for the next result beats sleeping until it comes.
+    bool tasks_are_short() const;
+    // A borrower that holds the loop for long (Pool::map's caller) says so first and
+    // when it is done, and runs its own code between turns (callbacks that may wait on
+    // the pool) stepped away from the loop: free for others to take, though nobody is
+    // woken for it, and run()'s thread, asleep meanwhile, looks every millisecond
+    // whether the borrower has been away for long. Stepping back is false if someone else
+    // has the loop then (borrow it again, or wait).
+    void begin_long_loans();
+    void end_long_loans();
+    void step_away_from_loop();
+    bool step_back_to_loop();
+    // True once run()'s thread has events only it handles (a worker's exit, a timer):
+    // give the loop back soon.
+    bool loop_wanted_back() const { return loop_wanted_back_.load(std::memory_order_relaxed); }
 
   private:
     using Clock = std::chrono::steady_clock;
@@ -146,6 +163,11 @@ class Supervisor {
     bool prepare_to_sleep();
     void clear_wake_requests();
     bool yield_loop(std::unique_lock<std::mutex>& loop);
+    bool take_loan_locked();
+    int sleep_unlocked(std::unique_lock<std::mutex>& loop, struct epoll_event* events,
+                       int timeout_ms);
+    void take_loop_back(std::unique_lock<std::mutex>& loop);
+    void reclaim_loop();
     void check_events_while_busy();
     void wait_for_events(std::unique_lock<std::mutex>& loop);
     void handle_events(const struct epoll_event* events, int n, bool quiet);
@@ -213,7 +235,10 @@ class Supervisor {
     // member above is touched only under it.
     std::mutex loop_mutex_;
     std::atomic<bool> loop_lent_{false};
-    std::atomic<uint32_t> loans_wanted_{0};  // borrowers waiting for the loop
+    std::atomic<uint32_t> loans_wanted_{0};           // borrowers waiting for the loop
+    std::atomic<bool> loop_wanted_back_{false};       // run()'s thread, woken while it is lent
+    std::atomic<int64_t> borrower_away_since_ns_{0};  // 0: not stepped away
+    std::atomic<uint32_t> long_borrowers_{0};
     bool loop_running_ = false;
     uint64_t loans_ = 0;
     int borrower_cpu_ = -1;  // on loan: the CPU the borrower was on when it took the loop

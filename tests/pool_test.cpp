@@ -278,6 +278,30 @@ TEST_P(PoolOnBothBackends, MapDeliversEveryIndexOnceWithinItsWindow) {
     EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), static_cast<long>(n));
 }
 
+// map()'s caller may run the pool's loop itself between its callbacks, never during
+// them: a callback that waits on the pool (a new task's future, an apply, or a task
+// already running) is answered.
+TEST_P(PoolOnBothBackends, MapCallbacksMayWaitOnThePool) {
+    ringrun::testing::ScratchDir dir;
+    Pool pool(options());
+    auto running = pool.submit("announce_then_sleep", dir.path("marker"));
+    const size_t n = 20'000;
+    size_t results = 0, wrong = 0;
+    auto payloads = std::views::iota(size_t{0}, n) |
+                    std::views::transform([](size_t i) { return std::to_string(i % 100); });
+    pool.map("square", payloads, [&](uint64_t index, TaskResult& r) {
+        ++results;
+        wrong += !r.ok() || r.value != std::to_string((index % 100) * (index % 100));
+        if (index % 1000 == 0) {
+            wrong += pool.submit("square", "3").get() != "9";
+            wrong += pool.apply("square", "4") != "16";
+        }
+        if (index == n / 2) wrong += running.get() != "slept";
+    });
+    EXPECT_EQ(results, n);
+    EXPECT_EQ(wrong, 0u);
+}
+
 TEST_P(PoolOnBothBackends, MapReportsFailuresPerElementAndRethrowsFromTheCallback) {
     Pool pool(options());
     std::vector<std::string> payloads{"1", "x", "3"};
