@@ -46,12 +46,6 @@ constexpr auto kBusyEventsEvery = std::chrono::milliseconds(1);
 // A worker process that has not entered its loop by then is stuck after its fork.
 constexpr auto kWorkerStartTimeout = std::chrono::seconds(5);
 
-int64_t steady_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
 // One line's worth on how a worker ended: a clean exit, an exit code, a crash signal, or
 // SIGKILL (what the OOM killer sends).
 std::string describe_exit(int status) {
@@ -1056,7 +1050,7 @@ int Supervisor::sleep_unlocked(std::unique_lock<std::mutex>& loop, struct epoll_
         }
         const int64_t away_since = borrower_away_since_ns_.load(std::memory_order_relaxed);
         if (loop_lent_.load(std::memory_order_acquire) &&
-            (away_since == 0 || steady_ns() - away_since < kAwayTooLongNs))
+            (away_since == 0 || ipc::monotonic_ns() - away_since < kAwayTooLongNs))
             continue;  // its borrower drives it, or is away only a moment
         if (loop.try_lock()) {
             reclaim_loop();
@@ -1126,7 +1120,7 @@ void Supervisor::step_away_from_loop() {
     // Submissions from other code (the callbacks' own, say) wake run()'s thread, which
     // then takes the loop if the borrower is still away.
     input_.set_consumer_sleeping(true);
-    borrower_away_since_ns_.store(steady_ns(), std::memory_order_relaxed);
+    borrower_away_since_ns_.store(ipc::monotonic_ns(), std::memory_order_relaxed);
     loop_mutex_.unlock();
 }
 
