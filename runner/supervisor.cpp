@@ -240,8 +240,7 @@ int Supervisor::run() {
         // A borrower waiting while the loop is busy (Pool::map's caller) gets it at the
         // end of this turn: the caller's submissions and results then stay on its core.
         if (progress && loans_wanted_.load(std::memory_order_relaxed) > 0 && yield_loop(loop)) {
-            start_due_workers();
-            kill_halted_jobs();
+            tend_workers();
             continue;
         }
         if (progress || finished()) continue;
@@ -263,8 +262,7 @@ int Supervisor::run() {
         }
         spun_in_vain = false;
         if (!lent) wait_for_events(loop);
-        start_due_workers();
-        kill_halted_jobs();
+        tend_workers();
     }
     workers_->stop(std::chrono::seconds(5));
     if (!report_.finish()) output_closed_ = true;
@@ -1169,6 +1167,12 @@ void Supervisor::check_events_while_busy() {
     struct epoll_event events[8];
     const int n = events_->wait(events, 8, 0);
     if (n > 0) handle_events(events, n, false);
+    tend_workers();
+}
+
+// After events, or in their stead: forks the replacements that are due and stops the
+// jobs that must stop (both on timers as well as events).
+void Supervisor::tend_workers() {
     start_due_workers();
     kill_halted_jobs();
 }

@@ -169,6 +169,7 @@ class Supervisor {
     void take_loop_back(std::unique_lock<std::mutex>& loop);
     void reclaim_loop();
     void check_events_while_busy();
+    void tend_workers();
     void wait_for_events(std::unique_lock<std::mutex>& loop);
     void handle_events(const struct epoll_event* events, int n, bool quiet);
 
