@@ -74,12 +74,14 @@ for cell in (proc, thr):
         if c["backend"] == cell["backend"]]
     cell["noop_runs"] = sorted(rates)
     cell["tasks_per_second"] = sorted(rates)[1]
-    # The machine's core round trip before each of the three runs, in run order.
-    cell["core_round_trips"] = [cell["core_round_trip_ns"]] + [
-        c["core_round_trip_ns"] for run in (2, 3)
-        for c in json.load(open(f"/tmp/ringrun-bench-noop-{run}.json"))["cells"]
-        if c["backend"] == cell["backend"]]
+    # The machine's core round trip and cpu loop before each of the three runs, in run order.
+    for key in ("core_round_trip_ns", "core_loop_ns"):
+        cell[key + "_runs"] = [cell[key]] + [
+            c[key] for run in (2, 3)
+            for c in json.load(open(f"/tmp/ringrun-bench-noop-{run}.json"))["cells"]
+            if c["backend"] == cell["backend"]]
 def f(x, fmt="{:,.0f}"): return "-" if x is None else fmt.format(x)
+def loop(xs): return "/".join(f"{x:.2f}" for x in xs) or "-"
 def r(a, b): return "-" if not a or not b else "{:.2f}".format(a / b)
 date = subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True, text=True).stdout.strip()
 uname = subprocess.run(["uname", "-r"], capture_output=True, text=True).stdout.strip()
@@ -92,9 +94,12 @@ lines = [
     "Each rate is the median of three runs, ringrun's and Python's alike (ringrun's three, processes:",
     f"{', '.join(f(x) for x in proc['noop_runs'])}; threads: {', '.join(f(x) for x in thr['noop_runs'])}).",
     "A cache line's round trip between the two cores, measured before each of the three runs",
-    f"(ns; processes: {', '.join(f(x) for x in proc['core_round_trips'])}; threads: {', '.join(f(x) for x in thr['core_round_trips'])}): the host",
+    f"(ns; processes: {', '.join(f(x) for x in proc['core_round_trip_ns_runs'])}; threads: {', '.join(f(x) for x in thr['core_round_trip_ns_runs'])}): the host",
     "moves a virtual machine's cores between about 60 ns and 470 ns apart, and with them the",
-    "no-op rate: 6–7 M/s near and about 5 M/s far, on processes and threads alike",
+    "no-op rate: 6–7 M/s near and about 5.5 M/s far, on processes and threads alike.",
+    "A fixed loop's ns per iteration on each core, before each run (processes:",
+    f"{', '.join(loop(x) for x in proc['core_loop_ns_runs'])}; threads: {', '.join(loop(x) for x in thr['core_loop_ns_runs'])}): it rises, and",
+    "every rate falls, while the host gives part of a core to something else",
     "(docs/design-notes.md, \"Where the host puts the two cores\").", "",
     "| runner | tasks/s | ringrun processes' ratio to it |", "| --- | ---: | ---: |",
     f"| ringrun::Pool::map, processes | {f(proc['tasks_per_second'])} | 1.00 |",
@@ -118,14 +123,14 @@ lines = [
     "the supervisor's bookkeeping and the cache lines that cross cores added, the pool ran at",
     f"{proc['tasks_per_second'] / 1e6:.1f} M/s here (above; docs/design-notes.md, \"Compact task records\").",
     "", "## The whole matrix (`ringrun bench`, the first of the three runs; its no-op rows show the median)", "",
-    "| backend | workload | tasks/s | p50 µs | p99 µs | start-up ms | peak MiB | core rt ns | what a crash did |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    "| backend | workload | tasks/s | p50 µs | p99 µs | start-up ms | peak MiB | core rt ns | cpu loop ns | what a crash did |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
 ]
 for c in bench["cells"]:
     lines.append(f"| {c['backend']} | {c['workload']} | {f(c['tasks_per_second'])} | "
                  f"{f(c['round_trip_p50_us'], '{:.1f}')} | {f(c['round_trip_p99_us'], '{:.1f}')} | "
                  f"{f(c['startup_ms'], '{:.2f}')} | {c['peak_memory_bytes'] / 2**20:.1f} | "
-                 f"{f(c['core_round_trip_ns'])} | {c['crash_outcome']} |")
+                 f"{f(c['core_round_trip_ns'])} | {loop(c['core_loop_ns'])} | {c['crash_outcome']} |")
 open(sys.argv[1], "w").write("\n".join(lines) + "\n")
 PY
 cat "$out"

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "ipc/system_call.hpp"
+#include "runner/core_loop_speed.hpp"
 #include "runner/core_round_trip.hpp"
 
 namespace ringrun {
@@ -54,7 +55,8 @@ std::vector<Workload> workloads(bool quick) {
 
 // What a cell's child writes as it measures (shared memory: it survives the child).
 struct CellFigures {
-    double core_round_trip_ns = -1;  // measured by the parent just before the cell
+    double core_round_trip_ns = -1;     // measured by the parent just before the cell
+    double core_loop_ns[2] = {-1, -1};  // likewise, on each of two CPUs (-1: none)
     double startup_ms = -1;
     double tasks_per_second = -1;
     double p50_us = -1;
@@ -226,6 +228,14 @@ std::string json_number(double value, const char* format) {
     return value < 0 ? "null" : figure(value, format);
 }
 
+// The cell's cpu loop figures, those measured, joined by separator.
+std::string core_loop_figures(const CellFigures& f, const char* separator) {
+    std::string joined;
+    for (double ns : f.core_loop_ns)
+        if (ns >= 0) joined += (joined.empty() ? "" : separator) + figure(ns, "%.2f");
+    return joined;
+}
+
 std::string json_string(const std::string& s) {
     std::string out = "\"";
     for (char c : s) {
@@ -242,16 +252,20 @@ const char* backend_name(Backend b) {
 void print_table(const std::vector<Cell>& cells, size_t workers) {
     std::printf("ringrun bench: %zu workers on %u cores; each cell in a fresh child process\n\n",
                 workers, std::thread::hardware_concurrency());
-    std::printf("%-10s %-18s %12s %9s %9s %10s %9s %11s  %s\n", "backend", "workload", "tasks/s",
-                "p50 us", "p99 us", "start ms", "peak MiB", "core rt ns", "what a crash did");
+    std::printf("%-10s %-18s %12s %9s %9s %10s %9s %11s %12s  %s\n", "backend", "workload",
+                "tasks/s", "p50 us", "p99 us", "start ms", "peak MiB", "core rt ns", "cpu loop ns",
+                "what a crash did");
     for (const Cell& c : cells) {
         const CellFigures& f = *c.figures;
-        std::printf("%-10s %-18s %12s %9s %9s %10s %9s %11s  %s\n", backend_name(c.backend),
+        std::string loop = core_loop_figures(f, " ");
+        if (loop.empty()) loop = "-";
+        std::printf("%-10s %-18s %12s %9s %9s %10s %9s %11s %12s  %s\n", backend_name(c.backend),
                     c.workload.name, figure(f.tasks_per_second, "%.0f").c_str(),
                     figure(f.p50_us, "%.1f").c_str(), figure(f.p99_us, "%.1f").c_str(),
                     figure(f.startup_ms, "%.2f").c_str(),
                     figure(static_cast<double>(f.peak_bytes.load()) / (1 << 20), "%.1f").c_str(),
-                    figure(f.core_round_trip_ns, "%.0f").c_str(), what_a_crash_did(c).c_str());
+                    figure(f.core_round_trip_ns, "%.0f").c_str(), loop.c_str(),
+                    what_a_crash_did(c).c_str());
     }
     std::printf(
         "\ntasks/s: each task dispatched and gathered on its own (Pool::map); p50/p99: one "
@@ -260,7 +274,9 @@ void print_table(const std::vector<Cell>& cells, size_t workers) {
         "sampled every 20 ms; core rt: a cache line's round trip\nbetween two cores just "
         "before the cell (tens of ns when they share a cache; on a virtual machine\nthe host "
         "may place them hundreds of ns apart, and every hand-over between cores slows with "
-        "it).\n");
+        "it);\ncpu loop: a fixed loop's time per iteration on each of two cores just before "
+        "the cell (it rises\nwhile a shared machine's host gives part of a core to something "
+        "else, and every rate falls with it).\n");
 }
 
 void print_json(const std::vector<Cell>& cells, size_t workers) {
@@ -274,7 +290,7 @@ void print_json(const std::vector<Cell>& cells, size_t workers) {
             "\"tasks\": %zu, \"completed\": %llu, \"failed\": %llu, \"tasks_per_second\": %s, "
             "\"round_trip_p50_us\": %s, \"round_trip_p99_us\": %s, \"startup_ms\": %s, "
             "\"peak_memory_bytes\": %llu, \"worker_restarts\": %llu, \"run_completed\": %s, "
-            "\"crash_outcome\": %s, \"core_round_trip_ns\": %s}%s\n",
+            "\"crash_outcome\": %s, \"core_round_trip_ns\": %s, \"core_loop_ns\": [%s]}%s\n",
             backend_name(c.backend), json_string(c.workload.name).c_str(),
             json_string(c.workload.task).c_str(), json_string(c.workload.payload).c_str(),
             c.workload.tasks, static_cast<unsigned long long>(f.completed.load()),
@@ -284,7 +300,8 @@ void print_json(const std::vector<Cell>& cells, size_t workers) {
             static_cast<unsigned long long>(f.peak_bytes.load()),
             static_cast<unsigned long long>(f.restarts), f.finished ? "true" : "false",
             json_string(what_a_crash_did(c)).c_str(),
-            json_number(f.core_round_trip_ns, "%.0f").c_str(), i + 1 < cells.size() ? "," : "");
+            json_number(f.core_round_trip_ns, "%.0f").c_str(), core_loop_figures(f, ", ").c_str(),
+            i + 1 < cells.size() ? "," : "");
     }
     std::printf("]}\n");
 }
@@ -325,6 +342,9 @@ int run_bench_command(int argc, char** argv) {
         }
     for (Cell& cell : cells) {
         cell.figures->core_round_trip_ns = core_round_trip_ns().value_or(-1);
+        const std::vector<double> loop_ns = core_loop_ns();
+        for (size_t i = 0; i < loop_ns.size() && i < 2; ++i)
+            cell.figures->core_loop_ns[i] = loop_ns[i];
         std::fflush(stdout);
         pid_t pid = sys::checked("fork", "bench cell", [] { return fork(); });
         if (pid == 0) run_cell(cell, workers);

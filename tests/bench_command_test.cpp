@@ -41,6 +41,7 @@ TEST(BenchCommand, TheCrashRowContrastsProcessesWithThreads) {
         EXPECT_NE(noop.find("\"completed\": 100000,"), std::string::npos) << noop;
         // Every figure of the pool measured. The machine's core round trip may be null (a
         // test beside this one can keep a CPU from the probe for its whole second).
+        EXPECT_NE(noop.find(", \"core_loop_ns\": ["), std::string::npos) << noop;
         const size_t core = noop.find(", \"core_round_trip_ns\": ");
         ASSERT_NE(core, std::string::npos) << noop;
         noop.erase(core);
@@ -53,6 +54,7 @@ TEST(BenchCommand, PrintsATableByDefaultAndRejectsBadOptions) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("what a crash did"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("core rt ns"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("cpu loop ns"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("spin 10us"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("1 workers"), std::string::npos) << r.out;
     EXPECT_EQ(run_program({RINGRUN_BINARY, "bench", "--workers", "0"}).exit_code, 2);

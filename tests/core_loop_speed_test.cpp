@@ -1,0 +1,43 @@
+// core_loop_ns(): a figure for each of the caller's first two CPUs, one where it may run
+// on one, and the caller's own CPUs untouched either way. The figures themselves are the
+// machine's, not checked against a bound (speed is shown by bench/, not by tests).
+#include "runner/core_loop_speed.hpp"
+
+#include <gtest/gtest.h>
+#include <sched.h>
+
+#include <algorithm>
+
+namespace {
+
+cpu_set_t allowed_cpus() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    EXPECT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+    return set;
+}
+
+TEST(CoreLoopSpeed, TimesTheLoopOnEachOfTheFirstTwoCpusWithoutPinningTheCaller) {
+    cpu_set_t before = allowed_cpus();
+    const std::vector<double> ns = ringrun::core_loop_ns();
+    EXPECT_EQ(ns.size(), static_cast<size_t>(std::min(CPU_COUNT(&before), 2)));
+    for (double figure : ns) EXPECT_GT(figure, 0.0);
+    cpu_set_t after = allowed_cpus();
+    EXPECT_TRUE(CPU_EQUAL(&before, &after));
+}
+
+TEST(CoreLoopSpeed, GivesOneFigureToACallerConfinedToOneCpu) {
+    cpu_set_t before = allowed_cpus();
+    int first = 0;
+    while (first < CPU_SETSIZE && !CPU_ISSET(first, &before)) ++first;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+    const std::vector<double> ns = ringrun::core_loop_ns();
+    ASSERT_EQ(sched_setaffinity(0, sizeof before, &before), 0);
+    ASSERT_EQ(ns.size(), 1u);
+    EXPECT_GT(ns[0], 0.0);
+}
+
+}  // namespace
