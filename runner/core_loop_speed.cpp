@@ -1,6 +1,7 @@
 // Four independent chains of 64-bit multiply-adds: the loop keeps a core's multipliers
-// busy and touches no memory, so its time per iteration moves only with the share of
-// the core this thread gets (and the core's clock), not with caches or other threads.
+// busy and touches no memory, so its time per iteration moves with the share of the core
+// this thread gets (and the core's clock), never with caches or memory. Each CPU is timed
+// by a thread of its own, joined before the next; the caller's affinity is never touched.
 #include "runner/core_loop_speed.hpp"
 
 #include <pthread.h>

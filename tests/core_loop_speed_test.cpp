@@ -4,18 +4,14 @@
 #include "runner/core_loop_speed.hpp"
 
 #include <gtest/gtest.h>
-#include <sched.h>
 
 #include <algorithm>
 
+#include "tests/support/test_support.hpp"
+
 namespace {
 
-cpu_set_t allowed_cpus() {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    EXPECT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
-    return set;
-}
+using ringrun::testing::allowed_cpus;
 
 TEST(CoreLoopSpeed, TimesTheLoopOnEachOfTheFirstTwoCpusWithoutPinningTheCaller) {
     cpu_set_t before = allowed_cpus();
@@ -27,15 +23,11 @@ TEST(CoreLoopSpeed, TimesTheLoopOnEachOfTheFirstTwoCpusWithoutPinningTheCaller) 
 }
 
 TEST(CoreLoopSpeed, GivesOneFigureToACallerConfinedToOneCpu) {
-    cpu_set_t before = allowed_cpus();
-    int first = 0;
-    while (first < CPU_SETSIZE && !CPU_ISSET(first, &before)) ++first;
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(first, &one);
-    ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
-    const std::vector<double> ns = ringrun::core_loop_ns();
-    ASSERT_EQ(sched_setaffinity(0, sizeof before, &before), 0);
+    std::vector<double> ns;
+    {
+        ringrun::testing::OneCpuConfinement confined;
+        ns = ringrun::core_loop_ns();
+    }
     ASSERT_EQ(ns.size(), 1u);
     EXPECT_GT(ns[0], 0.0);
 }

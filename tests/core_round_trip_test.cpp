@@ -5,16 +5,12 @@
 #include "runner/core_round_trip.hpp"
 
 #include <gtest/gtest.h>
-#include <sched.h>
+
+#include "tests/support/test_support.hpp"
 
 namespace {
 
-cpu_set_t allowed_cpus() {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    EXPECT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
-    return set;
-}
+using ringrun::testing::allowed_cpus;
 
 TEST(CoreRoundTrip, BouncesAWordBetweenTwoCpusWithoutPinningTheCaller) {
     cpu_set_t before = allowed_cpus();
@@ -32,15 +28,11 @@ TEST(CoreRoundTrip, BouncesAWordBetweenTwoCpusWithoutPinningTheCaller) {
 }
 
 TEST(CoreRoundTrip, GivesNoFigureToACallerConfinedToOneCpu) {
-    cpu_set_t before = allowed_cpus();
-    int first = 0;
-    while (first < CPU_SETSIZE && !CPU_ISSET(first, &before)) ++first;
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(first, &one);
-    ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
-    const std::optional<double> ns = ringrun::core_round_trip_ns();
-    ASSERT_EQ(sched_setaffinity(0, sizeof before, &before), 0);
+    std::optional<double> ns;
+    {
+        ringrun::testing::OneCpuConfinement confined;
+        ns = ringrun::core_round_trip_ns();
+    }
     EXPECT_FALSE(ns.has_value()) << *ns;
 }
 

@@ -260,4 +260,26 @@ std::string read_file(const std::string& path) {
     return s.str();
 }
 
+cpu_set_t allowed_cpus() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        throw std::runtime_error(std::string("sched_getaffinity: ") + std::strerror(errno));
+    return set;
+}
+
+OneCpuConfinement::OneCpuConfinement() : before_(allowed_cpus()) {
+    int first = 0;
+    while (first < CPU_SETSIZE && !CPU_ISSET(first, &before_)) ++first;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0)
+        throw std::runtime_error(std::string("sched_setaffinity: ") + std::strerror(errno));
+}
+
+OneCpuConfinement::~OneCpuConfinement() {
+    sched_setaffinity(0, sizeof before_, &before_);
+}
+
 }  // namespace ringrun::testing

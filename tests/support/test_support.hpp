@@ -3,6 +3,7 @@
 // output under a deadline. A test must never hang CI: see also watchdog_main.cpp.
 #pragma once
 
+#include <sched.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -82,5 +83,21 @@ class ScratchDir {
 
 // A whole file ("" if it cannot be read).
 std::string read_file(const std::string& path);
+
+// The CPUs the calling thread may run on.
+cpu_set_t allowed_cpus();
+
+// Confines the calling thread to the first of its allowed CPUs while it lives; the
+// thread's CPUs are restored on scope exit.
+class OneCpuConfinement {
+  public:
+    OneCpuConfinement();
+    ~OneCpuConfinement();
+    OneCpuConfinement(const OneCpuConfinement&) = delete;
+    OneCpuConfinement& operator=(const OneCpuConfinement&) = delete;
+
+  private:
+    cpu_set_t before_;
+};
 
 }  // namespace ringrun::testing
