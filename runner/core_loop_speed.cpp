@@ -4,14 +4,13 @@
 // by a thread of its own, joined before the next; the caller's affinity is never touched.
 #include "runner/core_loop_speed.hpp"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
 #include <thread>
+
+#include "runner/probe_cpus.hpp"
 
 namespace ringrun {
 namespace {
@@ -38,24 +37,15 @@ double loop_ns_per_iteration() {
 }  // namespace
 
 std::vector<double> core_loop_ns() {
-    cpu_set_t allowed;
-    CPU_ZERO(&allowed);
     std::vector<double> figures;
-    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return figures;
-    for (int cpu = 0, found = 0; cpu < CPU_SETSIZE && found < 2; ++cpu) {
-        if (!CPU_ISSET(cpu, &allowed)) continue;
-        ++found;
+    for (int cpu : first_allowed_cpus(2)) {
         std::array<double, kRuns> runs{};
         bool pinned = false;
         std::thread([&] {
-            cpu_set_t one;
-            CPU_ZERO(&one);
-            CPU_SET(cpu, &one);
-            // A failure is an answer (no figure for this CPU), not an error.
-            if (!(pinned = pthread_setaffinity_np(pthread_self(), sizeof one, &one) == 0)) return;
-            for (double& ns : runs) ns = loop_ns_per_iteration();
+            if ((pinned = pin_calling_thread_to(cpu)))
+                for (double& ns : runs) ns = loop_ns_per_iteration();
         }).join();
-        if (!pinned) continue;
+        if (!pinned) continue;  // a CPU its thread may not run on gives no figure
         std::nth_element(runs.begin(), runs.begin() + kRuns / 2, runs.end());
         figures.push_back(runs[kRuns / 2]);
     }

@@ -5,17 +5,16 @@
 // never runs.
 #include "runner/core_round_trip.hpp"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <thread>
+#include <vector>
 
 #include "ipc/futex_word.hpp"
+#include "runner/probe_cpus.hpp"
 
 namespace ringrun {
 namespace {
@@ -30,14 +29,6 @@ struct Court {
     alignas(64) std::atomic<bool> abandoned{false};
     Clock::time_point deadline;
 };
-
-bool pin_to(int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    // A failure is an answer (no figure), not an error: the caller may be confined.
-    return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
-}
 
 // Spins until the ball holds value; false once the run is abandoned or past its deadline.
 bool await(Court& court, uint32_t value) {
@@ -55,26 +46,21 @@ bool await(Court& court, uint32_t value) {
 }  // namespace
 
 std::optional<double> core_round_trip_ns() {
-    cpu_set_t allowed;
-    CPU_ZERO(&allowed);
-    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return std::nullopt;
-    std::array<int, 2> cpus{-1, -1};
-    for (int cpu = 0, found = 0; cpu < CPU_SETSIZE && found < 2; ++cpu)
-        if (CPU_ISSET(cpu, &allowed)) cpus[found++] = cpu;
-    if (cpus[1] < 0) return std::nullopt;
+    const std::vector<int> cpus = first_allowed_cpus(2);
+    if (cpus.size() < 2) return std::nullopt;
 
     Court court;
     court.deadline = Clock::now() + std::chrono::seconds(1);
     std::array<double, kBursts> burst_ns{};
     std::thread answerer([&] {
-        if (!pin_to(cpus[1])) court.abandoned.store(true);
+        if (!pin_calling_thread_to(cpus[1])) court.abandoned.store(true);
         for (uint32_t serve = 1; serve < 2 * kTripsPerBurst * kBursts; serve += 2) {
             if (!await(court, serve)) return;
             court.ball.store(serve + 1, std::memory_order_release);
         }
     });
     std::thread server([&] {
-        if (!pin_to(cpus[0])) court.abandoned.store(true);
+        if (!pin_calling_thread_to(cpus[0])) court.abandoned.store(true);
         uint32_t serve = 1;
         for (double& ns : burst_ns) {
             const auto start = Clock::now();
