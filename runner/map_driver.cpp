@@ -56,7 +56,6 @@ bool MapDriver::take_loop() {
     return false;
 }
 
-// Ends the loan: run()'s thread is woken if anything needs it.
 void MapDriver::give_back() {
     if (state_ == State::away && loop_.step_back_to_loop()) state_ = State::holding;
     if (state_ == State::holding) loop_.return_loop();
