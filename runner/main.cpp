@@ -1,6 +1,7 @@
-// ringrun's entry point: parse the command line, build the run (input, command, sinks,
-// what --resume skips), hand it to the supervisor, map failures to documented exit
-// codes. Never lets an exception escape.
+// ringrun's entry point, above every folder of runner/: picks the command (`ringrun bench`,
+// `ringrun run|check|plan` for job files, else GNU parallel's command line), builds the
+// run (input, command, sinks, hooks, what --resume skips), hands it to the supervisor,
+// maps failures to documented exit codes. Never lets an exception escape.
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,13 +11,19 @@
 #include "ipc/run_directory.hpp"
 #include "ipc/shared_segment.hpp"
 #include "ipc/system_call.hpp"
-#include "runner/bench_command.hpp"
-#include "runner/cli_options.hpp"
-#include "runner/input_plan.hpp"
-#include "runner/joblog.hpp"
-#include "runner/jsonl_jobs.hpp"
-#include "runner/pipeline_cli.hpp"
-#include "runner/supervisor.hpp"
+#include "runner/bench/bench_command.hpp"
+#include "runner/cli/cli_options.hpp"
+#include "runner/cli/halt_rule.hpp"
+#include "runner/cli/input_plan.hpp"
+#include "runner/cli/machine_gate.hpp"
+#include "runner/cli/progress_meter.hpp"
+#include "runner/core/supervisor.hpp"
+#include "runner/pipeline/jsonl_jobs.hpp"
+#include "runner/pipeline/pipeline_cli.hpp"
+#include "runner/records/job_reporter.hpp"
+#include "runner/records/joblog.hpp"
+#include "runner/templates/command_template.hpp"
+#include "runner/templates/line_tag_builder.hpp"
 #include "worker/process_title.hpp"
 #include "worker/task_registry.hpp"
 
@@ -129,20 +136,29 @@ int run(const CliOptions& cli) {
     options.stats = cli.stats;
     options.command_settings.termseq = cli.termseq;
     options.command_settings.output_mode = cli.output_mode;
-    if (cli.output_mode == OutputMode::line_buffer) options.line_tag = tag;
     auto ms = [](double seconds) {
         return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0 + 0.5));
     };
     options.retry_delay = ms(cli.retry_delay_seconds);
     options.start_delay = ms(cli.delay_seconds);
-    options.memfree_bytes = cli.memfree_bytes;
-    options.max_load = cli.max_load;
-    options.halt = cli.halt;
-    if (cli.bar || cli.progress || cli.eta)
-        options.progress = ProgressMeter::Options{cli.bar, cli.eta, STDERR_FILENO,
-                                                  job_count.value_or(cli.total_jobs)};
 
-    Supervisor supervisor(std::move(options), command, *input, report);
+    // The command line's own policies, as the supervisor's hooks.
+    FrontEndHooks hooks;
+    std::optional<MachineGate> gate;
+    if (cli.memfree_bytes > 0 || cli.max_load > 0)
+        hooks.start_gate = &gate.emplace(cli.memfree_bytes, cli.max_load);
+    std::optional<HaltRule> halt;
+    if (cli.halt.active()) hooks.stop_rule = &halt.emplace(cli.halt, command);
+    std::optional<ProgressMeter> progress;
+    if (cli.bar || cli.progress || cli.eta)
+        hooks.progress = &progress.emplace(ProgressMeter::Options{
+            cli.bar, cli.eta, STDERR_FILENO, job_count.value_or(cli.total_jobs)});
+    // --line-buffer with a tag: workers print it before each line.
+    std::optional<LineTagBuilder> tagged;
+    if (cli.output_mode == OutputMode::line_buffer && tag) tagged.emplace(command, *tag);
+    const JobBuilder& jobs = tagged ? static_cast<const JobBuilder&>(*tagged) : command;
+
+    Supervisor supervisor(std::move(options), jobs, *input, report, std::move(hooks));
     return supervisor.run();
 }
 

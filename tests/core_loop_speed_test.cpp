@@ -1,7 +1,7 @@
 // core_loop_ns(): a figure for each of the caller's first two CPUs, one where it may run
 // on one, and the caller's own CPUs untouched either way. The figures themselves are the
 // machine's, not checked against a bound (speed is shown by bench/, not by tests).
-#include "runner/core_loop_speed.hpp"
+#include "runner/bench/core_loop_speed.hpp"
 
 #include <gtest/gtest.h>
 

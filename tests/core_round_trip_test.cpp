@@ -2,7 +2,7 @@
 // may run on one, and the caller's own CPUs untouched either way. The figure itself is
 // the machine's, not checked against a bound (speed is shown by bench/, not by tests).
 // Run alone (RUN_SERIAL): a test beside it would take the CPUs it bounces between.
-#include "runner/core_round_trip.hpp"
+#include "runner/bench/core_round_trip.hpp"
 
 #include <gtest/gtest.h>
 

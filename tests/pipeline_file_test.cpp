@@ -1,7 +1,7 @@
 // Job files that are wrong, each with the exact lines `ringrun check` must print
 // (FILE:LINE:COL: what is wrong), exit 2, and that `ringrun run` starts no job for any
 // of them. Then a good file's plan: instance counts, matching of needs by each values.
-#include "runner/pipeline_file.hpp"
+#include "runner/pipeline/pipeline_file.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runner/pipeline_plan.hpp"
+#include "runner/pipeline/pipeline_plan.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace ringrun {

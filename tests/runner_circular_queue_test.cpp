@@ -5,7 +5,7 @@
 #include <deque>
 #include <string>
 
-#include "runner/circular_queue.hpp"
+#include "runner/core/circular_queue.hpp"
 
 namespace ringrun {
 namespace {

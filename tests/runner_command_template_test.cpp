@@ -5,9 +5,9 @@
 
 #include <memory>
 
-#include "runner/command_template.hpp"
-#include "runner/input_source.hpp"
-#include "runner/shell_quote.hpp"
+#include "runner/cli/input_readers.hpp"
+#include "runner/templates/command_template.hpp"
+#include "runner/templates/shell_quote.hpp"
 #include "worker/command_executor.hpp"
 
 namespace ringrun {

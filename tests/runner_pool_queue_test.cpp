@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "runner/pool_queue.hpp"
+#include "runner/library/pool_queue.hpp"
 
 namespace ringrun {
 namespace {

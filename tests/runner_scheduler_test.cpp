@@ -2,7 +2,7 @@
 // pending, in flight and requeued; credits shrink for long jobs and grow for tiny ones.
 #include <gtest/gtest.h>
 
-#include "runner/scheduler.hpp"
+#include "runner/core/scheduler.hpp"
 
 namespace ringrun {
 namespace {

@@ -2,6 +2,7 @@
 #include "worker/job.hpp"
 
 #include <time.h>
+#include <unistd.h>
 
 namespace ringrun {
 
@@ -29,6 +30,11 @@ int64_t realtime_ns() {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+void remove_output_files(const JobResult& result) {
+    for (const std::string* file : {&result.out_file, &result.err_file})
+        if (!file->empty()) ::unlink(file->c_str());
 }
 
 }  // namespace ringrun

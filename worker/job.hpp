@@ -56,4 +56,7 @@ struct JobResult : ResultHead {
 // Wall-clock now, in nanoseconds since the epoch (what Result.startNs holds).
 int64_t realtime_ns();
 
+// Deletes the files a worker moved a job's output to (a job printed, dropped or retried).
+void remove_output_files(const JobResult& result);
+
 }  // namespace ringrun

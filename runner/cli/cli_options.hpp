@@ -1,0 +1,81 @@
+// The command line, parsed with CLI11 into what a run needs. GNU parallel's spellings
+// and meanings where it has one. Parsing never runs anything and never reads input
+// (files named by :::: and -a are only named here); a bad command line is a
+// UsageError (one line, exit code kExitUsage).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runner/cli/halt_policy.hpp"
+#include "runner/cli/option_values.hpp"
+#include "runner/core/exit_codes.hpp"
+#include "runner/core/worker_backend.hpp"
+#include "worker/command_executor.hpp"
+
+namespace ringrun {
+
+// One input source: the arguments of a :::, or a file (:::: FILE, -a FILE; "-" is
+// stdin). linked: :::+ / ::::+, paired with the source before it.
+struct InputSpec {
+    bool is_file = false;
+    std::vector<std::string> values;  // arguments, or the one file name
+    bool linked = false;
+};
+
+struct CliOptions {
+    // Running
+    size_t jobs = 0;
+    Backend backend = Backend::processes;
+    std::optional<std::string> task;
+    std::vector<std::string> command;  // words before the first :::
+    double delay_seconds = 0;
+    uint64_t memfree_bytes = 0;
+    double max_load = 0;
+    bool dry_run = false;
+    // Input
+    std::vector<InputSpec> inputs;  // empty: stdin
+    char delimiter = '\n';
+    std::optional<std::string> colsep;
+    size_t max_args = 0;  // -n; 0: one record per job
+    bool link = false;    // --link: every source linked, shorter ones wrapping
+    bool header = false;
+    bool jsonl = false;  // --jsonl: one JSON job per line of stdin
+    // Output
+    OutputMode output_mode = OutputMode::grouped;
+    bool keep_order = false;
+    bool tag = false;
+    std::optional<std::string> tagstring;
+    std::optional<std::string> results;
+    // Record, retry, stop
+    std::optional<std::string> joblog;
+    bool resume = false, resume_failed = false, retry_failed = false;
+    uint32_t retries = 1;
+    double retry_delay_seconds = 0;
+    double timeout_seconds = 0;
+    double timeout_percent = 0;  // --timeout N%: of the median runtime of successful jobs
+    std::vector<TermStep> termseq = default_termseq();
+    HaltPolicy halt;
+    size_t max_restarts = 50;
+    double restart_window_seconds = 10;
+    // Seeing
+    bool bar = false, progress = false, eta = false;
+    uint64_t total_jobs = 0;
+    bool stats = false;
+
+    bool inputs_from_stdin() const { return inputs.empty(); }
+};
+
+// Returns the options, or an exit code when the run is already over (--help, --version).
+// Throws UsageError for a bad command line.
+struct CliOutcome {
+    std::optional<CliOptions> options;
+    int exit_code = 0;
+};
+CliOutcome parse_command_line(int argc, char** argv);
+
+size_t cpu_count();
+
+}  // namespace ringrun

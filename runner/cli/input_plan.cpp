@@ -1,0 +1,83 @@
+// From input specs to an InputSource chain.
+#include "runner/cli/input_plan.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <stdexcept>
+
+#include "ipc/system_call.hpp"
+
+namespace ringrun {
+namespace {
+
+int open_input(const std::string& path) {
+    if (path == "-") return STDIN_FILENO;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw UsageError("cannot read input file '" + path + "': " + std::strerror(errno));
+    return fd;
+}
+
+std::vector<std::string> read_whole(const std::string& path, char delimiter) {
+    int fd = open_input(path);
+    auto records = read_records(fd, delimiter, path);
+    if (fd != STDIN_FILENO) ::close(fd);
+    return records;
+}
+
+}  // namespace
+
+InputPlan build_input(const CliOptions& options) {
+    InputPlan plan;
+    std::vector<std::string> header_values;
+    const bool one_stream =
+        options.inputs.empty() || (options.inputs.size() == 1 && options.inputs[0].is_file);
+    if (one_stream) {
+        const std::string path = options.inputs.empty() ? "-" : options.inputs[0].values[0];
+        int fd = open_input(path);
+        auto stream = std::make_unique<LineStream>(fd, options.delimiter, fd != STDIN_FILENO);
+        if (options.header) {
+            std::string first;
+            if (stream->next_blocking(first)) header_values.push_back(first);
+        }
+        plan.source = std::move(stream);
+    } else {
+        std::vector<InputList> lists;
+        for (const auto& spec : options.inputs) {
+            InputList list{
+                spec.is_file ? read_whole(spec.values[0], options.delimiter) : spec.values,
+                spec.linked};
+            if (options.header && !list.values.empty()) {
+                header_values.push_back(list.values.front());
+                list.values.erase(list.values.begin());
+            }
+            list.linked |= options.link;
+            lists.push_back(std::move(list));
+        }
+        auto product = std::make_unique<ArgumentProduct>(std::move(lists), options.link);
+        plan.job_count = product->size();
+        plan.source = std::move(product);
+    }
+    if (options.colsep) {
+        std::unique_ptr<ColumnSplit> split;
+        try {
+            split = std::make_unique<ColumnSplit>(std::move(plan.source), *options.colsep);
+        } catch (const std::invalid_argument& e) {
+            throw UsageError("--colsep '" + *options.colsep +
+                             "' is not a valid regex: " + e.what());
+        }
+        for (const auto& h : header_values) split->split(h, plan.column_names);
+        plan.source = std::move(split);
+    } else {
+        plan.column_names = header_values;
+    }
+    if (options.max_args > 0) {
+        plan.source = std::make_unique<ArgumentBatch>(std::move(plan.source), options.max_args);
+        if (plan.job_count)
+            *plan.job_count = (*plan.job_count + options.max_args - 1) / options.max_args;
+    }
+    return plan;
+}
+
+}  // namespace ringrun

@@ -1,0 +1,37 @@
+// Joblog, results, output and notes for each finished job.
+#include "runner/records/job_reporter.hpp"
+
+#include <cstring>
+
+namespace ringrun {
+
+JobReporter::JobReporter(const JobBuilder& command, OutputPrinter& printer,
+                         std::unique_ptr<JoblogWriter> joblog,
+                         std::unique_ptr<ResultsWriter> results)
+    : command_(command),
+      printer_(printer),
+      joblog_(std::move(joblog)),
+      results_(std::move(results)) {}
+
+bool JobReporter::job_finished(uint64_t seq, const std::vector<std::string>& inputs, JobResult& r) {
+    const bool noted =
+        !r.error_text.empty() || r.status == JobStatus::lost || r.status == JobStatus::signaled;
+    std::string line;
+    if (joblog_ || results_ || noted) line = command_.command_line(seq, r.worker_slot, inputs);
+    if (joblog_) joblog_->job_finished(seq, r, line);
+    if (results_) results_->job_finished(seq, r.worker_slot, inputs, r, line);
+    std::string note;
+    if (noted) {
+        note = "ringrun: job " + std::to_string(seq) + " (" + line + "): ";
+        if (!r.error_text.empty())
+            note += r.error_text;
+        else if (r.status == JobStatus::signaled)
+            note += std::string("killed by signal ") + strsignal(r.signal);
+        else
+            note += status_name(r.status);
+        note += '\n';
+    }
+    return printer_.job_finished(seq, r.worker_slot, inputs, r, note);
+}
+
+}  // namespace ringrun

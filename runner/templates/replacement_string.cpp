@@ -1,0 +1,192 @@
+// Parsing and expansion of replacement strings.
+#include "runner/templates/replacement_string.hpp"
+
+#include <charconv>
+
+#include "runner/templates/shell_quote.hpp"
+
+namespace ringrun {
+
+std::string_view basename_of(std::string_view path) {
+    auto slash = path.rfind('/');
+    return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::string_view dirname_of(std::string_view path) {
+    auto slash = path.rfind('/');
+    if (slash == std::string_view::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+std::string_view without_extension(std::string_view path) {
+    auto dot = path.rfind('.');
+    auto slash = path.rfind('/');
+    if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash))
+        return path;
+    if (dot == (slash == std::string_view::npos ? 0 : slash + 1)) return path;  // .hidden
+    return path.substr(0, dot);
+}
+
+ReplacementText::ReplacementText(std::string_view text,
+                                 const std::vector<std::string>& column_names) {
+    static constexpr std::pair<std::string_view, Modifier> kModifiers[] = {
+        {"", Modifier::none},      {".", Modifier::no_ext},           {"/", Modifier::basename},
+        {"//", Modifier::dirname}, {"/.", Modifier::basename_no_ext},
+    };
+    // Recognises the inside of one {...}; false if it is not a replacement string.
+    auto recognise = [&](std::string_view inside, Part& part) {
+        if (inside == "#" || inside == "%") {
+            part.kind = inside == "#" ? Part::Kind::seq : Part::Kind::slot;
+            return true;
+        }
+        part.kind = Part::Kind::input;
+        // The selector (a position or a column name), then a modifier.
+        for (const auto& [suffix, modifier] : kModifiers) {
+            if (inside.size() < suffix.size() ||
+                inside.substr(inside.size() - suffix.size()) != suffix)
+                continue;
+            std::string_view selector = inside.substr(0, inside.size() - suffix.size());
+            part.modifier = modifier;
+            if (selector.empty()) {
+                part.position = 0;
+                return true;
+            }
+            uint32_t n = 0;
+            auto [end, ec] = std::from_chars(selector.data(), selector.data() + selector.size(), n);
+            if (ec == std::errc() && end == selector.data() + selector.size() && n > 0) {
+                part.position = n;
+                return true;
+            }
+            for (size_t i = 0; i < column_names.size(); ++i) {
+                if (column_names[i] == selector) {
+                    part.position = static_cast<uint32_t>(i + 1);
+                    return true;
+                }
+            }
+        }
+        return false;
+    };
+    std::string literal;
+    size_t i = 0;
+    while (i < text.size()) {
+        if (text[i] == '{') {
+            size_t close = text.find('}', i + 1);
+            Part part{};
+            if (close != std::string_view::npos &&
+                recognise(text.substr(i + 1, close - i - 1), part)) {
+                if (!literal.empty()) parts_.push_back({Part::Kind::literal, {}, 0, literal});
+                literal.clear();
+                parts_.push_back(std::move(part));
+                i = close + 1;
+                continue;
+            }
+        }
+        literal += text[i++];
+    }
+    if (!literal.empty()) parts_.push_back({Part::Kind::literal, {}, 0, std::move(literal)});
+}
+
+bool ReplacementText::has_replacement() const {
+    for (const auto& p : parts_)
+        if (p.kind != Part::Kind::literal) return true;
+    return false;
+}
+
+bool ReplacementText::is_whole_input() const {
+    return parts_.size() == 1 && parts_[0].kind == Part::Kind::input && parts_[0].position == 0 &&
+           parts_[0].modifier == Modifier::none;
+}
+
+namespace {
+
+std::string_view modified(std::string_view in, auto modifier) {
+    using M = decltype(modifier);
+    switch (modifier) {
+        case M::no_ext:
+            return without_extension(in);
+        case M::basename:
+            return basename_of(in);
+        case M::dirname:
+            return dirname_of(in);
+        case M::basename_no_ext:
+            return without_extension(basename_of(in));
+        case M::none:
+            break;
+    }
+    return in;
+}
+
+struct StringSink {
+    std::string& out;
+    void append(std::string_view s) { out += s; }
+    void next_word() { out += ' '; }
+};
+
+struct WordSink {
+    std::vector<std::string>& words;
+    size_t used;
+    void append(std::string_view s) { words[used - 1] += s; }
+    void next_word() {
+        if (words.size() <= used) words.emplace_back();
+        words[used++].clear();
+    }
+};
+
+}  // namespace
+
+template <typename Sink>
+void ReplacementText::expand_parts(uint64_t seq, uint32_t slot,
+                                   const std::vector<std::string>& inputs, bool quote,
+                                   Sink& sink) const {
+    char number[24];
+    auto append_value = [&](std::string_view v) {
+        if (quote)
+            sink.append(shell_quote(v));
+        else
+            sink.append(v);
+    };
+    for (const auto& p : parts_) {
+        switch (p.kind) {
+            case Part::Kind::literal:
+                sink.append(p.text);
+                break;
+            case Part::Kind::seq:
+            case Part::Kind::slot: {
+                uint64_t n = p.kind == Part::Kind::seq ? seq : uint64_t{slot} + 1;
+                auto end = std::to_chars(number, number + sizeof number, n).ptr;
+                sink.append(std::string_view(number, static_cast<size_t>(end - number)));
+                break;
+            }
+            case Part::Kind::input:
+                if (p.position > 0) {
+                    // Past the inputs there is nothing (as GNU parallel: {2} of one input).
+                    if (p.position <= inputs.size())
+                        append_value(modified(inputs[p.position - 1], p.modifier));
+                    break;
+                }
+                for (size_t i = 0; i < inputs.size(); ++i) {
+                    if (i > 0) sink.next_word();
+                    append_value(modified(inputs[i], p.modifier));
+                }
+                break;
+        }
+    }
+}
+
+void ReplacementText::expand(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs,
+                             bool quote, std::string& out) const {
+    StringSink sink{out};
+    expand_parts(seq, slot, inputs, quote, sink);
+}
+
+size_t ReplacementText::expand_words(uint64_t seq, uint32_t slot,
+                                     const std::vector<std::string>& inputs,
+                                     std::vector<std::string>& words, size_t used) const {
+    WordSink sink{words, used};
+    sink.next_word();
+    expand_parts(seq, slot, inputs, false, sink);
+    return sink.used;
+}
+
+}  // namespace ringrun
