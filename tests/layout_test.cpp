@@ -7,7 +7,6 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -61,15 +60,20 @@ std::string folder_of(const fs::path& file) {
 // library. The other public headers (Backend, task results) are vocabulary every folder
 // may use.
 std::set<std::string> folders_included_by(const fs::path& file) {
-    static const std::regex own(R"(^\s*#\s*include\s+"runner/([a-z_]+)/)");
-    static const std::regex pub(R"(^\s*#\s*include\s+<ringrun/pool\.hpp>)");
     std::set<std::string> folders;
     for (const auto& line : lines_of(file)) {
-        std::smatch m;
-        if (std::regex_search(line, m, own))
-            folders.insert(m[1].str() == "include" ? "library" : m[1].str());
-        else if (std::regex_search(line, pub))
+        const size_t hash = line.find_first_not_of(" \t");
+        if (hash == std::string::npos || line.compare(hash, 8, "#include") != 0) continue;
+        const size_t quote = line.find("\"runner/", hash);
+        if (quote != std::string::npos) {
+            const size_t start = quote + 8;
+            const size_t slash = line.find('/', start);
+            if (slash == std::string::npos) continue;  // runner/X.hpp: no folder
+            const std::string folder = line.substr(start, slash - start);
+            folders.insert(folder == "include" ? "library" : folder);
+        } else if (line.find("<ringrun/pool.hpp>", hash) != std::string::npos) {
             folders.insert("library");
+        }
     }
     return folders;
 }
