@@ -17,8 +17,12 @@ namespace ringrun::ipc {
 
 struct alignas(64) SlotStatus {
     std::atomic<int32_t> command_group{0};  // pgid of the running command; 0: none
-    std::atomic<uint64_t> job_seq{0};       // the job being run; 0: none
-    std::atomic<int64_t> job_start_ns{0};   // CLOCK_MONOTONIC when it started
+    // The job the worker runs, stored before it starts: a death is charged to it alone
+    // (job_seq 0: none yet). Left as is after its result is committed, since that job is
+    // then done and no job in flight matches; job_attempt tells its retries apart.
+    std::atomic<uint64_t> job_seq{0};
+    std::atomic<uint32_t> job_attempt{0};
+    std::atomic<int64_t> job_start_ns{0};  // CLOCK_MONOTONIC when it started (timed jobs only)
     // Set by the supervisor when the run stops starting jobs (--halt, an interrupt):
     // jobs still queued in the worker come back cancelled instead of running.
     std::atomic<bool> stop_starting{false};

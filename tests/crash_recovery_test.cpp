@@ -68,7 +68,9 @@ class FaultPoints : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(FaultPoints, EveryJobIsRecordedExactlyOnce) {
     ProgramRun run;
-    run.argv = {RINGRUN_BINARY, "-j2", "--stats", "--task", "echo", ":::"};
+    // Every 7th job kills its worker once: 85 deaths, more than the default restart
+    // limit allows within its window.
+    run.argv = {RINGRUN_BINARY, "-j2", "--stats", "--max-restarts", "200", "--task", "echo", ":::"};
     for (const auto& n : numbers(1, 600)) run.argv.push_back(n);
     run.env = {std::string("RINGRUN_TEST_FAULT=") + GetParam() + ":7"};
     auto r = run_program(run);
@@ -105,7 +107,7 @@ TEST(Crash, AWorkerReportingAnotherJobsResultIsReplacedAndEveryJobRunsOnce) {
     // neither read them nor spin on them, but kill the worker, learn of its exit, and
     // rerun what it held.
     ProgramRun run;
-    run.argv = {RINGRUN_BINARY, "-j2", "--stats", "--task", "echo", ":::"};
+    run.argv = {RINGRUN_BINARY, "-j2", "--stats", "--max-restarts", "200", "--task", "echo", ":::"};
     for (const auto& n : numbers(1, 600)) run.argv.push_back(n);
     run.env = {"RINGRUN_TEST_FAULT=wrong-id:7"};
     auto r = run_program(run);

@@ -35,6 +35,24 @@ int64_t task_start_ns(WorkerContext& context) {
     return context.straight_on_from_ns ? context.straight_on_from_ns : context.clock.now_ns();
 }
 
+// Says in the slot status which job this worker has taken up, before it runs it (as soon
+// as its record is decoded): a death from now on is that job's, and no other's the
+// worker holds.
+void mark_running(WorkerContext& context, uint64_t seq, uint32_t attempt) {
+    if (!context.status) return;
+    context.status->job_attempt.store(attempt, std::memory_order_relaxed);
+    context.status->job_seq.store(seq, std::memory_order_release);
+}
+
+// A decoded job is this worker's from now on: marked running, and a task with a timeout
+// has its start published first, so that the supervisor can time it out by killing
+// this worker (never by a stale start).
+void take_up(WorkerContext& context, const JobSpec& job) {
+    if (context.status && job.timeout_ms > 0)
+        context.status->job_start_ns.store(ipc::monotonic_ns(), std::memory_order_relaxed);
+    mark_running(context, job.id, job.attempt);
+}
+
 // Calls task, after the worker's start hook the first time; an exception either throws
 // fails the task with the exception's message, as a task's own failure.
 TaskOutcome call_guarded(TaskFunction task, std::string_view payload, WorkerContext& context) {
@@ -192,6 +210,7 @@ bool run_compact_task(const ipc::ReadSlot& record, WorkerContext& context,
     if (context.status &&
         (job.timeout_ms > 0 || context.status->stop_starting.load(std::memory_order_relaxed)))
         return false;
+    mark_running(context, job.id, job.attempt);
     TaskFunction task = find_task(job.task_name, context);
     if (!task) return false;
     CompactResultView r;
@@ -218,18 +237,11 @@ bool run_compact_task(const ipc::ReadSlot& record, WorkerContext& context,
     return true;
 }
 
-// Runs job; a task with a timeout has its start published in the slot status, so that
-// the supervisor can time it out by killing this worker (the only reader of it).
-JobResult run_published(WorkerContext& context, const JobSpec& job) {
-    const bool published = context.status && job.timeout_ms > 0;
-    if (published) {
-        context.status->job_start_ns.store(ipc::monotonic_ns(), std::memory_order_relaxed);
-        context.status->job_seq.store(job.id, std::memory_order_release);
-    }
+// Runs job, marked running already (see take_up).
+JobResult run_taken_up(WorkerContext& context, const JobSpec& job) {
     JobResult result = execute_job(job, context);
     if (context.faults.fires(FaultPoint::mid_job, job)) die_by_fault();
     if (context.faults.fires(FaultPoint::wrong_id, job)) result.id += 1'000'000;
-    if (published) context.status->job_seq.store(0, std::memory_order_release);
     return result;
 }
 
@@ -317,6 +329,7 @@ void run_worker_loop(WorkerContext& context) {
             context.straight_on_from_ns = 0;
             continue;
         }
+        take_up(context, job);
         if (context.faults.fires(FaultPoint::after_pop, job)) die_by_fault();
         if (context.status && context.status->stop_starting.load(std::memory_order_relaxed)) {
             JobResult cancelled;
@@ -328,7 +341,7 @@ void run_worker_loop(WorkerContext& context) {
             context.straight_on_from_ns = 0;
             continue;
         }
-        JobResult result = run_published(context, job);
+        JobResult result = run_taken_up(context, job);
         if (inject_push_fault(context, job, result, ahead)) continue;
         push_result(context, result, scratch, ahead);
         context.straight_on_from_ns = job.kind == JobSpec::Kind::task ? result.end_ns : 0;

@@ -88,6 +88,7 @@ std::string RunStatistics::report() const {
                       " killed by a signal, " + std::to_string(timed_out) + " timed out, " +
                       std::to_string(lost) + " lost, " + std::to_string(errors) +
                       " could not start; " + std::to_string(retried) + " retried; " +
+                      (requeued ? std::to_string(requeued) + " requeued uncharged; " : "") +
                       std::to_string(restarts) + " worker restarts\n";
     if (run_time.count() > 0) {
         out += "ringrun: stats: queue wait p50 " + format_duration(queue_wait.percentile(0.5)) +

@@ -31,6 +31,7 @@ class DurationHistogram {
 struct RunStatistics {
     uint64_t ok = 0, failed = 0, lost = 0, timed_out = 0, errors = 0, signaled = 0;
     uint64_t retried = 0;   // attempts that were run again
+    uint64_t requeued = 0;  // jobs a dead worker held but was not running: run again, uncharged
     uint64_t restarts = 0;  // replacement workers forked
     DurationHistogram queue_wait, run_time, recovery;
 

@@ -9,7 +9,7 @@ constexpr uint32_t kMaxCredits = 64;
 }  // namespace
 
 Scheduler::Scheduler(size_t slots, size_t lane_split)
-    : lane_split_(lane_split), in_flight_(slots) {}
+    : lane_split_(lane_split), holds_suspect_(slots, false), in_flight_(slots) {}
 
 QueuedJob& Scheduler::new_draft() {
     if (free_.empty()) {
@@ -27,19 +27,32 @@ QueuedJob& Scheduler::new_draft() {
     job.dispatched_ns = 0;
     job.task_timeout_ms = 0;
     job.lane = 0;
+    job.suspect = false;
     return job;
+}
+
+size_t Scheduler::sendable_now(size_t slot, size_t wanted) const {
+    const size_t l = lane(slot);
+    if (suspects_pending_[l] == 0) return wanted;  // the usual case: nothing to look at
+    const auto& pending = pending_[l];
+    if (at(pending.front()).suspect) return in_flight_[slot].empty() ? 1 : 0;
+    size_t n = 1;
+    while (n < wanted && n < pending.size() && !at(pending[n]).suspect) ++n;
+    return std::min(n, wanted);
 }
 
 void Scheduler::enqueue(QueuedJob job) {
     QueuedJob& entry = draft();
     job.entry = entry.entry;
     entry = std::move(job);
+    suspects_pending_[entry.lane] += entry.suspect;
     enqueue_draft();
 }
 
 QueuedJob& Scheduler::take_first_pending(size_t slot) {
     auto& pending = pending_[lane(slot)];
     QueuedJob& job = at(pending.front());
+    suspects_pending_[lane(slot)] -= job.suspect;
     pending.pop_front();
     return job;
 }
@@ -47,6 +60,10 @@ QueuedJob& Scheduler::take_first_pending(size_t slot) {
 QueuedJob& Scheduler::complete_oldest(size_t slot, int64_t runtime_ns) {
     QueuedJob& job = at(in_flight_[slot].front());
     in_flight_[slot].pop_front();
+    if (job.suspect) {  // its result is in: it did not take the worker down this time
+        job.suspect = false;
+        holds_suspect_[slot] = false;
+    }
     double sample = static_cast<double>(runtime_ns < 0 ? 0 : runtime_ns);
     mean_runtime_ns_ = mean_runtime_ns_ < 0 ? sample : 0.9 * mean_runtime_ns_ + 0.1 * sample;
     // A job queued behind another waits for it: allow a queue only as long as a few
@@ -67,6 +84,7 @@ bool Scheduler::release_due(Clock::time_point now) {
     bool any = false;
     while (!delayed_.empty() && delayed_.begin()->first <= now) {
         const uint32_t entry = delayed_.begin()->second;
+        suspects_pending_[at(entry).lane] += at(entry).suspect;
         pending_[at(entry).lane].push_front(entry);
         delayed_.erase(delayed_.begin());
         any = true;
@@ -81,6 +99,7 @@ std::vector<QueuedJob*> Scheduler::take_pending() {
         for (size_t i = 0; i < lane.size(); ++i) jobs.push_back(&at(lane[i]));
         lane.clear();
     }
+    suspects_pending_[0] = suspects_pending_[1] = 0;
     for (auto& [due, entry] : delayed_) jobs.push_back(&at(entry));
     delayed_.clear();
     std::sort(jobs.begin(), jobs.end(),
@@ -95,6 +114,7 @@ void Scheduler::drop_pending() {
 std::vector<QueuedJob*> Scheduler::take_in_flight(size_t slot) {
     std::vector<QueuedJob*> jobs;
     jobs.reserve(in_flight_[slot].size());
+    holds_suspect_[slot] = false;
     for (auto& queue = in_flight_[slot]; !queue.empty(); queue.pop_front())
         jobs.push_back(&at(queue.front()));
     return jobs;

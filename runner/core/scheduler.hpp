@@ -29,6 +29,9 @@ struct QueuedJob {
     // Which slots may run it: lane 0 (the first slots), or lane 1 (the slots from
     // Scheduler's lane split: thread workers, when a pipeline mixes backends).
     uint8_t lane = 0;
+    // It was running when its worker died: it runs alone on a worker until its result
+    // is in, so that it cannot take other jobs down with it again.
+    bool suspect = false;
     uint32_t entry = 0;  // which of the Scheduler's entries holds it
 };
 
@@ -53,7 +56,10 @@ class Scheduler {
     // Queues a copy of job as pending.
     void enqueue(QueuedJob job);
     // Puts a job taken out of the queues back, first in its lane.
-    void requeue_first(QueuedJob& job) { pending_[job.lane].push_front(job.entry); }
+    void requeue_first(QueuedJob& job) {
+        suspects_pending_[job.lane] += job.suspect;
+        pending_[job.lane].push_front(job.entry);
+    }
     // --retry-delay: the job waits until due before it is pending again.
     using Clock = std::chrono::steady_clock;
     void requeue_at(QueuedJob& job, Clock::time_point due) { delayed_.emplace(due, job.entry); }
@@ -82,18 +88,27 @@ class Scheduler {
     QueuedJob& take_first_pending(size_t slot);
 
     bool has_credit(size_t slot) const { return credits_left(slot) > 0; }
+    // None while slot runs a suspect.
     size_t credits_left(size_t slot) const {
+        if (holds_suspect_[slot]) return 0;
         return in_flight_[slot].size() < credit_limit_ ? credit_limit_ - in_flight_[slot].size()
                                                        : 0;
     }
+    // How many of the first wanted jobs pending for slot may go to it now: none behind a
+    // suspect, and a suspect first only to a slot that holds nothing (then alone).
+    size_t sendable_now(size_t slot, size_t wanted) const;
     // Moves the first job pending for slot into its jobs in flight, stamped with now_ns.
     void dispatch_first(size_t slot, int64_t now_ns = 0, uint64_t task_timeout_ms = 0) {
-        auto& pending = pending_[lane(slot)];
-        QueuedJob& job = at(pending.front());
+        const size_t l = lane(slot);
+        QueuedJob& job = at(pending_[l].front());
         job.dispatched_ns = now_ns;
         job.task_timeout_ms = task_timeout_ms;
+        if (job.suspect) {
+            holds_suspect_[slot] = true;
+            --suspects_pending_[l];
+        }
         in_flight_[slot].push_back(job.entry);
-        pending.pop_front();
+        pending_[l].pop_front();
     }
     // The oldest job in flight in slot (whose result comes next).
     const QueuedJob* oldest_in_flight(size_t slot) const {
@@ -138,6 +153,8 @@ class Scheduler {
     std::vector<uint32_t> free_;
     uint32_t draft_ = kNoDraft;
     CircularQueue<uint32_t> pending_[2];
+    size_t suspects_pending_[2] = {0, 0};  // suspects among pending_ (by lane)
+    std::vector<char> holds_suspect_;      // per slot: a suspect is in flight there
     std::multimap<Clock::time_point, uint32_t> delayed_;
     uint32_t credit_cap_ = UINT32_MAX;
     std::vector<CircularQueue<uint32_t>> in_flight_;

@@ -128,6 +128,7 @@ class Supervisor {
     void start_due_workers();
     bool restarts_allowed(Clock::time_point now);
     void cancel_pending(int exit_code, const std::string& why);
+    void cancel_unstarted(QueuedJob& job);
     void check_task_timeouts();
     void check_worker_starts();
     int wait_timeout_ms() const;
@@ -179,6 +180,7 @@ class Supervisor {
         uint64_t jobs_done = 0;         // by the current worker
         uint32_t quick_deaths = 0;      // consecutive deaths with no job done, under 1 s old
         uint64_t timed_out_seq = 0;     // the task job it was killed for overrunning
+        uint64_t faulted_seq = 0;       // the job whose result it broke the protocol on
         bool confirmed = false;         // a process worker: it said it started
         bool start_timed_out = false;   // killed for not starting
         int64_t died_ns = 0;            // when its predecessor's death was handled (realtime)

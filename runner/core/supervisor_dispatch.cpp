@@ -112,12 +112,13 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
     while (scheduler_.has_pending_for(slot) && scheduler_.credits_left(slot) > 0 &&
            sent < max_jobs) {
         if (one_at_a_time && Clock::now() - last_start_ < options_.start_delay) break;
+        const size_t wanted = scheduler_.sendable_now(
+            slot, one_at_a_time
+                      ? 1
+                      : std::min({scheduler_.credits_left(slot), scheduler_.pending_count_for(slot),
+                                  kDispatchBatch, max_jobs - sent}));
+        if (wanted == 0) break;  // a suspect waits for a worker of its own
         if (one_at_a_time) last_start_ = Clock::now();
-        const size_t wanted =
-            one_at_a_time
-                ? 1
-                : std::min({scheduler_.credits_left(slot), scheduler_.pending_count_for(slot),
-                            kDispatchBatch, max_jobs - sent});
         size_t batch = 0;
         for (; batch < wanted; ++batch) {
             record_sizes_[batch] = describe_batch_job(slot, batch, timeout_ms, max_bytes);

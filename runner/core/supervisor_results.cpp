@@ -63,6 +63,7 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
             "ringrun: worker " + std::to_string(slot + 1) + " " + fault + "; replacing it\n";
         (void)!::write(2, line.data(), line.size());
         faulted_[slot] = true;
+        lives_[slot].faulted_seq = oldest ? oldest->seq : 0;
         if (workers_->pid(slot) > 0) kill(workers_->pid(slot), SIGKILL);
         return;
     }

@@ -45,14 +45,22 @@ void Supervisor::handle_signal(int sig) {
 // failed with exit_code and why.
 void Supervisor::cancel_pending(int exit_code, const std::string& why) {
     for (QueuedJob* job : scheduler_.take_pending()) {
-        if (exit_code != 0) {
-            fail_unrun(*job, exit_code, why);
-        } else if (!report_.job_skipped(job->seq, job->inputs)) {
-            output_closed_ = true;
-            begin_stop();
+        if (exit_code == 0) {
+            cancel_unstarted(*job);
+            continue;
         }
+        fail_unrun(*job, exit_code, why);
         scheduler_.retire(*job);
     }
+}
+
+// A job taken out of the queues that will not start now: reported skipped.
+void Supervisor::cancel_unstarted(QueuedJob& job) {
+    if (!report_.job_skipped(job.seq, job.inputs)) {
+        output_closed_ = true;
+        begin_stop();
+    }
+    scheduler_.retire(job);
 }
 
 // In-process tasks cannot be interrupted: one that overruns its timeout gets its worker

@@ -45,9 +45,17 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
     }
     events_->unwatch_exit(slot);
     status_.kill_command_group(slot);  // its command must not outlive it
-    status_[slot].job_seq.store(0);
+    // The job it had started (if it was still in flight): the only one to blame.
+    const uint64_t running_seq = status_[slot].job_seq.exchange(0, std::memory_order_acquire);
+    const uint32_t running_attempt = status_[slot].job_attempt.load(std::memory_order_relaxed);
     gather_slot(slot);  // salvage every complete result it left
     auto lost = scheduler_.take_in_flight(slot);
+    // Killed for a broken result: that job is to blame, whatever the worker went on to.
+    auto was_running = [&](const QueuedJob& job) {
+        if (life.faulted_seq != 0) return job.seq == life.faulted_seq;
+        return (job.seq == running_seq && job.attempt == running_attempt) ||
+               job.seq == life.timed_out_seq;
+    };
     if (!stopping_ || exit.wait_status != 0) {
         std::string line = "ringrun: worker " + std::to_string(slot + 1) + " (pid " +
                            std::to_string(exit.pid) + ") ";
@@ -55,13 +63,30 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
                 : life.start_timed_out ? "was killed: it had not started 5 s after its fork "
                                          "(stuck on a lock held at the fork?)"
                                        : describe_exit(exit.wait_status);
-        if (!lost.empty()) line += "; " + std::to_string(lost.size()) + " of its jobs unfinished";
+        const auto blamed = std::find_if(lost.begin(), lost.end(),
+                                         [&](const QueuedJob* job) { return was_running(*job); });
+        if (blamed != lost.end()) line += " while running job " + std::to_string((*blamed)->seq);
+        if (const size_t others = lost.size() - (blamed != lost.end()); others > 0)
+            line += "; " + std::to_string(others) +
+                    (others == 1 ? " other job it held is requeued"
+                                 : " other jobs it held are requeued");
         line += "\n";
         (void)!::write(2, line.data(), line.size());
     }
-    for (auto it = lost.rbegin(); it != lost.rend(); ++it)
-        retire_lost_job(**it, slot, exit.wait_status);
+    // Back in their order, first in the queue; jobs it held but had not started keep
+    // their attempt, and their isolation or not.
+    for (auto it = lost.rbegin(); it != lost.rend(); ++it) {
+        if (was_running(**it)) {
+            retire_lost_job(**it, slot, exit.wait_status);
+        } else if (stopping_) {
+            cancel_unstarted(**it);
+        } else {
+            ++stats_.requeued;
+            scheduler_.requeue_first(**it);
+        }
+    }
     life.timed_out_seq = 0;
+    life.faulted_seq = 0;
     life.start_timed_out = false;
     held_results_[slot] = HeldResults{};
     workers_->job_ring(slot).reset();  // repairs a mutex its owner died holding
@@ -70,8 +95,9 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
     if (!stopping_) schedule_restart(slot);
 }
 
-// A job that was inside a dead worker: retried (attempt + 1) while attempts remain,
-// otherwise reported lost; the task it was killed for overrunning is reported timeout.
+// The job a dead worker was running: retried alone (attempt + 1, a suspect) while
+// attempts remain, otherwise reported lost; the task it was killed for overrunning is
+// reported timeout.
 void Supervisor::retire_lost_job(QueuedJob& job, size_t slot, int wait_status) {
     const uint32_t attempts = std::max(options_.lost_attempts, options_.retries);
     JobResult result;
@@ -89,6 +115,7 @@ void Supervisor::retire_lost_job(QueuedJob& job, size_t slot, int wait_status) {
     if (job.attempt < attempts && !stopping_) {
         ++job.attempt;
         ++stats_.retried;
+        job.suspect = true;
         scheduler_.requeue_first(job);
         return;
     }
