@@ -26,6 +26,9 @@ struct alignas(64) SlotStatus {
     // Set by the supervisor when the run stops starting jobs (--halt, an interrupt):
     // jobs still queued in the worker come back cancelled instead of running.
     std::atomic<bool> stop_starting{false};
+    // Set by a worker that retires on purpose (recycling) just before it exits cleanly:
+    // its death is a retirement, not a crash. Cleared before its replacement is started.
+    std::atomic<bool> retiring{false};
     // The worker process's pid, stored once it has set itself up and entered its loop:
     // a child forked from a program with other threads can be stuck for good on a lock
     // one of them held at the fork, and the supervisor replaces one that never says so.

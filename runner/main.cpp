@@ -127,6 +127,9 @@ int run(const CliOptions& cli) {
     options.workers = job_count ? std::clamp<size_t>(*job_count, 1, cli.jobs) : cli.jobs;
     options.backend = cli.backend;
     options.retries = cli.retries;
+    options.retry_causes = cli.retry_causes;
+    options.memory_limit = cli.memory_limit_bytes;
+    options.recycling = {cli.max_tasks_per_worker, cli.max_worker_memory_bytes / 1024};
     options.timeout_ms = static_cast<uint64_t>(cli.timeout_seconds * 1000.0 + 0.5);
     if (cli.timeout_seconds > 0 && options.timeout_ms == 0) options.timeout_ms = 1;
     options.timeout_percent = cli.timeout_percent;

@@ -28,6 +28,7 @@ struct Job {
   cwd @7 :Text;           # empty: the supervisor's working directory
   timeoutMs @8 :UInt64;   # 0: no timeout
   tag @9 :Text;           # --line-buffer: prefix of each output line the worker prints
+  memoryLimit @10 :UInt64; # bytes of address space (RLIMIT_AS); 0: none
 }
 
 enum Status {
@@ -38,6 +39,7 @@ enum Status {
   lost @4;      # its worker died before reporting it
   error @5;     # could not be started (no such command, bad cwd, unknown task)
   cancelled @6; # never started: the run stopped starting jobs before its turn came
+  memoryLimit @7;  # ran out of its memory limit (the job's memoryLimit)
 }
 
 struct Result {
@@ -58,6 +60,7 @@ struct Result {
   stdoutFile @14 :Text;   # output that outgrew the inline limit: the file holding all of
   stderrFile @15 :Text;   # it (the supervisor prints, moves or deletes it)
   stdoutBytes @16 :UInt64;  # bytes the command wrote on stdout, in whatever mode
+  coreDumped @17 :Bool;     # signaled: it left a core dump
 }
 
 struct JsonLine {

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,8 +42,14 @@ struct ChaosRun {
     std::string out, err;
 };
 
-// Runs ringrun over inputs; kills a random worker every interval when asked to.
-ChaosRun run_with_kills(const std::string& dir, const std::string& inputs, bool kill_workers) {
+// Runs ringrun over inputs; when asked to, kills a random worker every 3 ms, but never
+// before the run has printed a few more results since the last kill: on a slow machine
+// (forks of several ms) a fixed pace would kill replacements faster than they start,
+// and the test would time the machine instead of ringrun.
+// command: ringrun's arguments before "::::" (its -j, retries and command).
+ChaosRun run_with_kills(const std::string& dir, const std::string& inputs, bool kill_workers,
+                        std::vector<std::string> command = {
+                            "-j4", "--retries", "1000", "--max-restarts", "0", "--stats", "echo"}) {
     const std::string out_path = dir + "/out", err_path = dir + "/err";
     const auto started = std::chrono::steady_clock::now();
     testing::ChildGuard ringrun([&] {
@@ -50,19 +57,27 @@ ChaosRun run_with_kills(const std::string& dir, const std::string& inputs, bool 
         int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(out, 1);
         dup2(err, 2);
-        execl(RINGRUN_BINARY, RINGRUN_BINARY, "-j4", "--retries", "1000", "--max-restarts", "0",
-              "--stats", "echo", "::::", inputs.c_str(), static_cast<char*>(nullptr));
+        std::vector<char*> argv = {const_cast<char*>(RINGRUN_BINARY)};
+        command.push_back("::::");
+        command.push_back(inputs);
+        for (std::string& word : command) argv.push_back(word.data());
+        argv.push_back(nullptr);
+        execv(RINGRUN_BINARY, argv.data());
         return 127;
     });
     ChaosRun run;
     std::mt19937 random(12345);
+    constexpr off_t kOutputBetweenKills = 64;  // bytes of output: a dozen results
+    off_t output_at_last_kill = -kOutputBetweenKills;
     for (;;) {
         int status = 0;
         if (waitpid(ringrun.pid(), &status, WNOHANG) == ringrun.pid()) {
             run.wait_status = status;
             break;
         }
-        if (kill_workers) {
+        struct stat out_stat {};
+        const off_t output = stat(out_path.c_str(), &out_stat) == 0 ? out_stat.st_size : 0;
+        if (kill_workers && output - output_at_last_kill >= kOutputBetweenKills) {
             std::vector<pid_t> workers;
             for (pid_t child : testing::children_of(ringrun.pid()))
                 if (testing::command_line_of(child).rfind("ringrun: worker", 0) == 0)
@@ -70,6 +85,7 @@ ChaosRun run_with_kills(const std::string& dir, const std::string& inputs, bool 
             if (!workers.empty()) {
                 kill(workers[random() % workers.size()], SIGKILL);
                 ++run.kills;
+                output_at_last_kill = output;
             }
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(kill_workers ? 3 : 1));
@@ -128,6 +144,52 @@ TEST(Chaos, RandomWorkerKillsLoseNoJobAndDuplicateNone) {
                     calm.seconds, static_cast<double>(jobs) / calm.seconds,
                     calm.seconds / chaos.seconds);
     }
+    std::filesystem::remove_all(dir);
+}
+
+// The same storm with a poison job among the others: job 777 kills its worker every time.
+// It alone fails (lost, after its attempts); every other job is printed exactly once.
+TEST(Chaos, APoisonJobAmongRandomWorkerKillsFailsAloneAndEveryOtherJobSucceeds) {
+    const size_t jobs = env_number("RINGRUN_CHAOS_JOBS", 20000);
+    constexpr size_t kPoison = 777;
+    const std::string dir = std::filesystem::temp_directory_path() /
+                            ("ringrun-chaos-poison-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string inputs = dir + "/inputs";
+    {
+        std::ofstream in(inputs);
+        for (size_t i = 1; i <= jobs; ++i) in << i << "\n";
+    }
+    ChaosRun chaos = run_with_kills(
+        dir, inputs, true,
+        {"-j4", "--retries", "6", "--max-restarts", "0", "--stats",
+         "if [ {} = " + std::to_string(kPoison) + " ]; then kill -9 $PPID; sleep 1; fi; echo {}"});
+    ASSERT_TRUE(WIFEXITED(chaos.wait_status)) << chaos.err;
+    EXPECT_EQ(WEXITSTATUS(chaos.wait_status), 1) << chaos.err.substr(0, 2000);
+    std::vector<int> seen(jobs + 1, 0);
+    size_t strays = 0;
+    for (const auto& line : testing::lines_of(chaos.out)) {
+        size_t n = std::strtoul(line.c_str(), nullptr, 10);
+        if (n >= 1 && n <= jobs && std::to_string(n) == line)
+            ++seen[n];
+        else
+            ++strays;
+    }
+    size_t missing = 0, duplicated = 0;
+    for (size_t i = 1; i <= jobs; ++i) {
+        if (i == kPoison) continue;
+        missing += seen[i] == 0;
+        duplicated += seen[i] > 1;
+    }
+    EXPECT_EQ(seen[kPoison], 0);
+    EXPECT_EQ(missing, 0u);
+    EXPECT_EQ(duplicated, 0u);
+    EXPECT_EQ(strays, 0u);
+    EXPECT_NE(chaos.err.find("ringrun: job " + std::to_string(kPoison) + " "), std::string::npos)
+        << "the poison job is reported with its cause";
+    EXPECT_GE(chaos.kills, 100u) << "the run ended before 100 kills";
+    std::printf("chaos with a poison job: kills=%zu jobs=%zu seconds=%.2f\n", chaos.kills, jobs,
+                chaos.seconds);
     std::filesystem::remove_all(dir);
 }
 

@@ -164,7 +164,7 @@ TEST(TaskRecord, LengthsClaimingMoreThanTheRecordAreErrors) {
 
 TEST(TaskRecord, AnUnknownStatusIsAnError) {
     auto result = record_of(task_result());
-    const uint32_t status = static_cast<uint32_t>(JobStatus::cancelled) + 1;
+    const uint32_t status = static_cast<uint32_t>(kLastJobStatus) + 1;
     std::memcpy(result.data() + 40, &status, sizeof status);
     JobResult read;
     EXPECT_EQ(read_compact_record(slot_of(result, result.size()), read),

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ipc/system_call.hpp"
+#include "worker/memory_limit.hpp"
 
 extern char** environ;
 
@@ -209,6 +210,8 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
         args = {"/bin/sh", "-c", job.shell_line};
     else
         args = job.argv;
+    const bool limited = job.memory_limit != 0 && !args.empty() && !args[0].empty();
+    if (limited) args = with_memory_limit(job, std::move(args));
     if (args.empty() || args[0].empty()) {
         r.status = JobStatus::error;
         r.exit_code = 127;
@@ -234,7 +237,7 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
     int rc;
     {
         SpawnSetup setup(job, captured ? out->write_end : -1, captured ? err->write_end : -1);
-        if (job.kind == JobSpec::Kind::shell) {
+        if (job.kind == JobSpec::Kind::shell || limited) {
             rc = posix_spawn(&pid, argv[0], setup.actions(), setup.attr(), argv.data(), env);
         } else {
             std::string program = resolve_program(args[0]);
@@ -344,8 +347,11 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
         r.status = r.exit_code == 0 ? JobStatus::ok : JobStatus::failed;
     } else if (WIFSIGNALED(status)) {
         r.signal = WTERMSIG(status);
+        r.core_dumped = WCOREDUMP(status);
         r.status = JobStatus::signaled;
     }
+    if (limited && r.status != JobStatus::ok && says_memory_ran_out(r))
+        r.status = JobStatus::memory_limit;
     if (term_sent) {
         r.status = JobStatus::timeout;
         r.error_text = "timed out after " + std::to_string(job.timeout_ms) + " ms";

@@ -5,13 +5,37 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace ringrun {
 
-enum class JobStatus : uint8_t { ok, failed, signaled, timeout, lost, error, cancelled };
+// In the schema's order (schema::Status); memory_limit, added last, is the highest.
+enum class JobStatus : uint8_t {
+    ok,
+    failed,        // non-zero exit code / the task reported failure
+    signaled,      // killed by a signal (core_dumped says whether it left a core)
+    timeout,       // overran its timeout and was killed
+    lost,          // its worker died under it
+    error,         // could not be started
+    cancelled,     // never started
+    memory_limit,  // ran out of its memory limit (--memory-limit, a job file's memory)
+};
+constexpr JobStatus kLastJobStatus = JobStatus::memory_limit;
 const char* status_name(JobStatus status);
+// The cause an attempt ended with, as --retry-on and a job file's retry_on name it:
+// "exit", "signal", "timeout", "lost", "memory", "start"; "" for ok and cancelled.
+const char* cause_name(JobStatus status);
+// A bit per cause (cause_bit(status) & mask: status is retried); kAllCauses: every cause.
+constexpr uint8_t cause_bit(JobStatus status) {
+    return uint8_t(1u << static_cast<unsigned>(status));
+}
+constexpr uint8_t kAllCauses = 0xff;
+// The cause bit named by name (one of cause_name's), or 0 when name is none of them.
+uint8_t cause_bit_named(std::string_view name);
+// The names cause_bit_named knows, for messages: "exit, signal, timeout, lost, memory, start".
+const char* cause_names();
 
 struct JobSpec {
     enum class Kind : uint8_t { argv, shell, task };
@@ -25,6 +49,8 @@ struct JobSpec {
     std::vector<std::pair<std::string, std::string>> env;
     std::string cwd;
     uint64_t timeout_ms = 0;
+    // A command's address-space limit (setrlimit RLIMIT_AS), in bytes; 0: none.
+    uint64_t memory_limit = 0;
     std::string tag;  // --line-buffer: prefix of each output line
 };
 
@@ -51,7 +77,12 @@ struct JobResult : ResultHead {
     std::string out_file;  // set when stdout outgrew the inline limit: all of it is there
     std::string err_file;
     uint64_t out_bytes = 0;
+    bool core_dumped = false;  // signaled (or lost): the process left a core dump
 };
+
+// Why the attempt ended, in one line for people: "exit code 3", "signal SIGSEGV
+// (Segmentation fault), core dumped", "timeout", "memory limit", ...; "" when ok.
+std::string failure_cause(const JobResult& result);
 
 // Wall-clock now, in nanoseconds since the epoch (what Result.startNs holds).
 int64_t realtime_ns();

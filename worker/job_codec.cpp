@@ -108,6 +108,7 @@ void build_job(const JobSpec& job, capnp::MessageBuilder& message) {
     }
     if (!job.cwd.empty()) b.setCwd(capnp::Text::Reader(job.cwd.data(), job.cwd.size()));
     b.setTimeoutMs(job.timeout_ms);
+    b.setMemoryLimit(job.memory_limit);
     if (!job.tag.empty()) b.setTag(capnp::Text::Reader(job.tag.data(), job.tag.size()));
 }
 
@@ -145,6 +146,7 @@ void decode_job(capnp::MessageReader& message, JobSpec& job) {
     }
     assign_if(job.cwd, r.hasCwd(), [&] { return r.getCwd(); });
     job.timeout_ms = r.getTimeoutMs();
+    job.memory_limit = r.getMemoryLimit();
     assign_if(job.tag, r.hasTag(), [&] { return r.getTag(); });
 }
 
@@ -170,6 +172,7 @@ void build_result(const JobResult& result, capnp::MessageBuilder& message) {
     if (!result.err_file.empty())
         b.setStderrFile(capnp::Text::Reader(result.err_file.data(), result.err_file.size()));
     b.setStdoutBytes(result.out_bytes);
+    b.setCoreDumped(result.core_dumped);
 }
 
 void decode_result(capnp::MessageReader& message, JobResult& result) {
@@ -178,7 +181,7 @@ void decode_result(capnp::MessageReader& message, JobResult& result) {
     result.attempt = r.getAttempt();
     result.worker_slot = r.getWorkerSlot();
     auto status = static_cast<unsigned>(r.getStatus());
-    if (status > static_cast<unsigned>(JobStatus::cancelled))
+    if (status > static_cast<unsigned>(kLastJobStatus))
         throw std::runtime_error("result has an unknown status");
     result.status = static_cast<JobStatus>(status);
     result.exit_code = r.getExitCode();
@@ -194,6 +197,7 @@ void decode_result(capnp::MessageReader& message, JobResult& result) {
     assign_if(result.out_file, r.hasStdoutFile(), [&] { return r.getStdoutFile(); });
     assign_if(result.err_file, r.hasStderrFile(), [&] { return r.getStderrFile(); });
     result.out_bytes = r.getStdoutBytes();
+    result.core_dumped = r.getCoreDumped();
 }
 
 std::string read_record(const ipc::ReadSlot& record, const ipc::SpillDirectory& spill,

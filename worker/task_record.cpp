@@ -72,7 +72,8 @@ CompactResultView view_of(const JobResult& r) {
 }  // namespace
 
 bool compact_view_of(const JobSpec& job, CompactJobView& out) {
-    if (job.kind != JobSpec::Kind::task || !job.env.empty() || !job.cwd.empty() || !job.tag.empty())
+    if (job.kind != JobSpec::Kind::task || !job.env.empty() || !job.cwd.empty() ||
+        !job.tag.empty() || job.memory_limit != 0)
         return false;
     out = {job.id, job.timeout_ms, job.attempt, job.task_name, job.payload};
     return compact_record_bytes(out) > 0;
@@ -90,7 +91,7 @@ size_t compact_record_bytes(const CompactJobView& job) {
 
 size_t compact_record_bytes(const JobResult& r) {
     if (!r.out_file.empty() || !r.err_file.empty() || r.user_cpu_us != 0 || r.sys_cpu_us != 0 ||
-        r.max_rss_kb != 0 || r.out_bytes != 0)
+        r.max_rss_kb != 0 || r.out_bytes != 0 || r.core_dumped)
         return 0;
     return compact_record_bytes(view_of(r));
 }
@@ -174,7 +175,7 @@ std::string read_compact_record(const ipc::ReadSlot& record, JobResult& r) {
     ResultHeader h;
     if (record.size < sizeof h) return "compact result record shorter than its header";
     std::memcpy(&h, record.data, sizeof h);
-    if (h.status > static_cast<uint32_t>(JobStatus::cancelled))
+    if (h.status > static_cast<uint32_t>(kLastJobStatus))
         return "compact result record has an unknown status";
     const std::byte* at = record.data + sizeof h;
     const std::byte* end = record.data + record.size;

@@ -4,12 +4,14 @@
 
 #include <capnp/message.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <vector>
 
 #include "worker/job_codec.hpp"
+#include "worker/memory_limit.hpp"
 #include "worker/result_records_ahead.hpp"
 #include "worker/task_record.hpp"
 
@@ -55,7 +57,8 @@ void take_up(WorkerContext& context, const JobSpec& job) {
 
 // Calls task, after the worker's start hook the first time; an exception either throws
 // fails the task with the exception's message, as a task's own failure.
-TaskOutcome call_guarded(TaskFunction task, std::string_view payload, WorkerContext& context) {
+TaskOutcome call_guarded(TaskFunction task, std::string_view payload, WorkerContext& context,
+                         bool* out_of_memory = nullptr) {
     const char* stage = "the worker's start hook";
     try {
         if (context.before_first_task) {
@@ -64,6 +67,9 @@ TaskOutcome call_guarded(TaskFunction task, std::string_view payload, WorkerCont
         }
         stage = "the task";
         return task(payload);
+    } catch (const std::bad_alloc& e) {
+        if (out_of_memory) *out_of_memory = true;
+        return {false, {}, std::string(stage) + " ran out of memory: " + e.what()};
     } catch (const std::exception& e) {
         return {false, {}, std::string(stage) + " threw: " + e.what()};
     } catch (...) {
@@ -85,10 +91,16 @@ JobResult run_task(const JobSpec& job, WorkerContext& context) {
         r.end_ns = r.start_ns;
         return r;
     }
-    TaskOutcome outcome = call_guarded(task, job.payload, context);
+    bool out_of_memory = false;
+    TaskOutcome outcome;
+    {
+        TaskMemoryLimit limit(context.own_process ? job.memory_limit : 0);
+        outcome = call_guarded(task, job.payload, context, &out_of_memory);
+    }
     r.out = std::move(outcome.output);
     if (!outcome.ok) {
-        r.status = JobStatus::failed;
+        r.status =
+            out_of_memory && job.memory_limit != 0 ? JobStatus::memory_limit : JobStatus::failed;
         r.exit_code = 1;
         r.err = std::move(outcome.error);
     }
@@ -245,6 +257,57 @@ JobResult run_taken_up(WorkerContext& context, const JobSpec& job) {
     return result;
 }
 
+// Whether the worker, having taken up one more job and pushed its result, retires now
+// (recycling). Its peak RSS is asked of the kernel only when a limit is set.
+bool retires_now(WorkerContext& context) {
+    ++context.jobs_taken;
+    const WorkerRecycling& r = context.recycling;
+    if (r.after_jobs != 0 && context.jobs_taken >= r.after_jobs) return true;
+    if (r.above_rss_kb == 0) return false;
+    struct rusage usage {};
+    return getrusage(RUSAGE_SELF, &usage) == 0 &&
+           static_cast<uint64_t>(usage.ru_maxrss) >= r.above_rss_kb;
+}
+
+// Takes up the job in record (neither empty nor skipped): runs it and pushes its result,
+// or pushes why it could not run. hold(release_now) is told when the record is read with,
+// and whether to release it (and those held before it) at once.
+template <typename Hold>
+void take_job_record(const ipc::ReadSlot& record, WorkerContext& context, JobSpec& job,
+                     ipc::MessageScratch& scratch, ResultRecordsAhead& ahead, Hold&& hold) {
+    if (record.flags == ipc::kCompactRecord && run_compact_task(record, context, scratch, ahead)) {
+        hold(false);  // released only now: the task read its payload in place
+        return;
+    }
+    std::string error = read_record(record, context.spill, job);
+    hold(!error.empty() || job.kind != JobSpec::Kind::task);
+    if (!error.empty()) {
+        JobResult bad;
+        bad.worker_slot = context.slot;
+        bad.status = JobStatus::error;
+        bad.error_text = error;
+        push_result(context, bad, scratch, ahead);
+        context.straight_on_from_ns = 0;
+        return;
+    }
+    take_up(context, job);
+    if (context.faults.fires(FaultPoint::after_pop, job)) die_by_fault();
+    if (context.status && context.status->stop_starting.load(std::memory_order_relaxed)) {
+        JobResult cancelled;
+        cancelled.id = job.id;
+        cancelled.attempt = job.attempt;
+        cancelled.worker_slot = context.slot;
+        cancelled.status = JobStatus::cancelled;
+        push_result(context, cancelled, scratch, ahead);
+        context.straight_on_from_ns = 0;
+        return;
+    }
+    JobResult result = run_taken_up(context, job);
+    if (inject_push_fault(context, job, result, ahead)) return;
+    push_result(context, result, scratch, ahead);
+    context.straight_on_from_ns = job.kind == JobSpec::Kind::task ? result.end_ns : 0;
+}
+
 }  // namespace
 
 WorkerContext::WorkerContext(size_t slot_index, ipc::Ring jobs, ipc::Ring results,
@@ -260,6 +323,7 @@ void WorkerContext::configure(const WorkerSettings& settings, ipc::SlotStatusTab
     command_limits.output_directory = spill.path();
     command_limits.output_lock = &table.output_lock();
     before_first_task = settings.before_first_task;
+    recycling = settings.recycling;
     attach_status(&table[slot]);
 }
 
@@ -310,41 +374,17 @@ void run_worker_loop(WorkerContext& context) {
             if (++unreleased == kReleaseBatch) release_held();
             continue;
         }
-        if (record->flags == ipc::kCompactRecord &&
-            run_compact_task(*record, context, scratch, ahead)) {
-            held = record;  // released only now: the task read its payload in place
-            if (++unreleased == kReleaseBatch) release_held();
-            continue;
-        }
-        std::string error = read_record(*record, context.spill, job);
-        held = record;
-        if (++unreleased == kReleaseBatch || !error.empty() || job.kind != JobSpec::Kind::task)
+        take_job_record(*record, context, job, scratch, ahead, [&](bool release_now) {
+            held = record;
+            if (++unreleased == kReleaseBatch || release_now) release_held();
+        });
+        if (context.recycling.enabled() && retires_now(context)) {
+            // Everything it pushed is committed; what it holds unread goes back uncharged.
+            ahead.give_back();
             release_held();
-        if (!error.empty()) {
-            JobResult bad;
-            bad.worker_slot = context.slot;
-            bad.status = JobStatus::error;
-            bad.error_text = error;
-            push_result(context, bad, scratch, ahead);
-            context.straight_on_from_ns = 0;
-            continue;
+            if (context.status) context.status->retiring.store(true, std::memory_order_release);
+            return;
         }
-        take_up(context, job);
-        if (context.faults.fires(FaultPoint::after_pop, job)) die_by_fault();
-        if (context.status && context.status->stop_starting.load(std::memory_order_relaxed)) {
-            JobResult cancelled;
-            cancelled.id = job.id;
-            cancelled.attempt = job.attempt;
-            cancelled.worker_slot = context.slot;
-            cancelled.status = JobStatus::cancelled;
-            push_result(context, cancelled, scratch, ahead);
-            context.straight_on_from_ns = 0;
-            continue;
-        }
-        JobResult result = run_taken_up(context, job);
-        if (inject_push_fault(context, job, result, ahead)) continue;
-        push_result(context, result, scratch, ahead);
-        context.straight_on_from_ns = job.kind == JobSpec::Kind::task ? result.end_ns : 0;
     }
 }
 

@@ -18,12 +18,22 @@
 namespace ringrun {
 
 // What every worker of a run is configured with, whichever backend runs it.
+// A worker retired on purpose (process workers only: a thread cannot give memory
+// back): after this many jobs, or once its peak RSS passes this many KiB, it exits
+// cleanly once that job's result is in. 0: never.
+struct WorkerRecycling {
+    uint64_t after_jobs = 0;
+    uint64_t above_rss_kb = 0;
+    bool enabled() const { return after_jobs != 0 || above_rss_kb != 0; }
+};
+
 struct WorkerSettings {
     CommandLimits commands;
     // Runs in the worker before its first in-process task (once per worker: per process,
     // or per thread), for expensive set-up that tasks share. If it throws, that task fails
     // with its message and the next task tries it again.
     std::function<void()> before_first_task;
+    WorkerRecycling recycling;
 };
 
 struct WorkerContext {
@@ -56,6 +66,10 @@ struct WorkerContext {
     // null in unit tests).
     ipc::SlotStatus* status = nullptr;
     FaultPlan faults;  // tests only: see fault_injection.hpp
+    WorkerRecycling recycling;
+    uint64_t jobs_taken = 0;  // job records taken up (run, failed to decode, or cancelled)
+    // A process of its own: a task's memory limit (RLIMIT_AS) is this worker's alone.
+    bool own_process = false;
     // How long to spin for the next job before sleeping. Short: on a machine with as
     // many workers as cores, a spinning worker steals the supervisor's CPU (measured:
     // 5 µs beats both 1 µs, which sleeps too often, and 20 µs).
@@ -67,7 +81,8 @@ struct WorkerContext {
     TaskClock clock;  // tasks' start and end times
 };
 
-// Returns when the job ring is closed and empty.
+// Returns when the job ring is closed and empty, or when the worker retires (recycling):
+// then status->retiring is set.
 void run_worker_loop(WorkerContext& context);
 
 // Runs one decoded job (a command or a task) and returns its result.

@@ -38,6 +38,9 @@ struct Workload {
     const char* payload;
     size_t tasks;        // for the rate
     size_t round_trips;  // for the latency percentiles
+    // Workers recycled after this many tasks (processes only: the row is not run on
+    // threads, which are never recycled); 0: never.
+    uint64_t recycle_after = 0;
 };
 
 // The matrix's rows. Counts are sized for a few seconds per cell on two cores.
@@ -45,6 +48,7 @@ std::vector<Workload> workloads(bool quick) {
     const size_t q = quick ? 20 : 1;
     return {
         {"noop", "noop", "", 2'000'000 / q, 20'000 / q},
+        {"noop recycled/100", "noop", "", 200'000 / q, 2'000 / q, 100},
         {"spin 10us", "spin", "10", 100'000 / q, 5'000 / q},
         {"spin 1ms", "spin", "1000", 2'000 / q, 200 / q},
         {"alloc 1000 blocks", "alloc", "1000", 50'000 / q, 2'000 / q},
@@ -154,6 +158,7 @@ double percentile_us(std::vector<double>& samples, double p) {
         options.backend = cell.backend;
         options.workers = workers;
         options.max_restarts = 0;  // the crash row replaces workers on purpose
+        options.max_tasks_per_worker = cell.workload.recycle_after;
         Pool pool(options);
         pool.submit("noop", "").get();
         f.startup_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -338,6 +343,7 @@ int run_bench_command(int argc, char** argv) {
                 only.empty() || std::any_of(only.begin(), only.end(), [&](const std::string& o) {
                     return std::string_view(w.name).starts_with(o) || std::string_view(w.task) == o;
                 });
+            if (w.recycle_after != 0 && backend == Backend::threads) continue;
             if (wanted) cells.push_back({backend, w, new (&figures[cells.size()]) CellFigures, 0});
         }
     for (Cell& cell : cells) {

@@ -96,6 +96,23 @@ CliOutcome parse_command_line(int argc, char** argv) {
                    "Start no job while the machine's available memory is below SIZE (500M, 2G)")
         ->type_name("SIZE")
         ->group(kRunning);
+    std::string memory_limit, max_worker_memory, retry_on;
+    app.add_option("--memory-limit", memory_limit,
+                   "Limit each job's memory (address space) to SIZE: a command past it fails "
+                   "with the cause \"memory limit\"; the run goes on")
+        ->type_name("SIZE")
+        ->group(kRunning);
+    app.add_option("--max-tasks-per-worker", options.max_tasks_per_worker,
+                   "Replace each worker process after N jobs (a new one is forked ahead); "
+                   "not a restart")
+        ->type_name("N")
+        ->check(CLI::PositiveNumber)
+        ->group(kRunning);
+    app.add_option("--max-worker-memory", max_worker_memory,
+                   "Replace a worker process whose RSS has grown past SIZE, once its job's "
+                   "result is in")
+        ->type_name("SIZE")
+        ->group(kRunning);
     app.add_option("--load", options.max_load,
                    "Start no job while the 1-minute load average is N or more")
         ->type_name("N")
@@ -189,6 +206,11 @@ CliOutcome parse_command_line(int argc, char** argv) {
         ->type_name("N")
         ->check(CLI::Range(1u, 1000000u))
         ->group(kRecord);
+    app.add_option("--retry-on", retry_on,
+                   "Retry only attempts that ended so: exit,signal,timeout,lost,memory,start "
+                   "(default: all)")
+        ->type_name("CAUSES")
+        ->group(kRecord);
     std::string retry_delay, timeout, termseq, halt;
     app.add_option("--retry-delay", retry_delay,
                    "Wait SECS before a retry, doubling each time (with jitter)")
@@ -256,6 +278,11 @@ CliOutcome parse_command_line(int argc, char** argv) {
     options.backend = backend == "threads" ? Backend::threads : Backend::processes;
     if (!delay.empty()) options.delay_seconds = parse_seconds("--delay", delay);
     if (!memfree.empty()) options.memfree_bytes = parse_size("--memfree", memfree);
+    if (!memory_limit.empty())
+        options.memory_limit_bytes = parse_size("--memory-limit", memory_limit);
+    if (!max_worker_memory.empty())
+        options.max_worker_memory_bytes = parse_size("--max-worker-memory", max_worker_memory);
+    if (!retry_on.empty()) options.retry_causes = parse_causes("--retry-on", retry_on);
     if (null) options.delimiter = '\0';
     if (!delimiter.empty()) options.delimiter = parse_delimiter(delimiter);
     if (!colsep.empty()) options.colsep = colsep;

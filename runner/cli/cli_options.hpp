@@ -34,6 +34,9 @@ struct CliOptions {
     double delay_seconds = 0;
     uint64_t memfree_bytes = 0;
     double max_load = 0;
+    uint64_t memory_limit_bytes = 0;       // --memory-limit: each job's address space
+    uint64_t max_tasks_per_worker = 0;     // recycling: retire a worker after N jobs
+    uint64_t max_worker_memory_bytes = 0;  // recycling: ... or once its RSS passes this
     bool dry_run = false;
     // Input
     std::vector<InputSpec> inputs;  // empty: stdin
@@ -53,6 +56,7 @@ struct CliOptions {
     std::optional<std::string> joblog;
     bool resume = false, resume_failed = false, retry_failed = false;
     uint32_t retries = 1;
+    uint8_t retry_causes = kAllCauses;  // --retry-on
     double retry_delay_seconds = 0;
     double timeout_seconds = 0;
     double timeout_percent = 0;  // --timeout N%: of the median runtime of successful jobs

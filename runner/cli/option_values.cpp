@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -74,6 +75,21 @@ uint64_t parse_size(const std::string& option, const std::string& text) {
     if (!parse_double(number, value) || value < 0)
         throw UsageError(option + " expects a size such as 500M or 2G, not '" + text + "'");
     return static_cast<uint64_t>(value * unit);
+}
+
+uint8_t parse_causes(const std::string& option, const std::string& text) {
+    uint8_t bits = 0;
+    size_t from = 0;
+    for (;;) {
+        const size_t comma = std::min(text.find(',', from), text.size());
+        const std::string name = text.substr(from, comma - from);
+        const uint8_t bit = cause_bit_named(name);
+        if (bit == 0)
+            throw UsageError(option + ": '" + name + "' is not a cause (" + cause_names() + ")");
+        bits |= bit;
+        if (comma == text.size()) return bits;
+        from = comma + 1;
+    }
 }
 
 bool parse_duration_seconds(const std::string& text, double& seconds) {

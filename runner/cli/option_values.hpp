@@ -25,6 +25,8 @@ uint64_t parse_size(const std::string& option, const std::string& text);
 // False if text is not one. The one duration syntax of the command line and job files.
 bool parse_duration_seconds(const std::string& text, double& seconds);
 // The same, or UsageError naming option.
+// --retry-on: causes separated by commas (exit,signal,timeout,lost,memory,start), as bits.
+uint8_t parse_causes(const std::string& option, const std::string& text);
 double parse_seconds(const std::string& option, const std::string& text);
 // "N%" with N above 0; UsageError naming option otherwise.
 double parse_percent(const std::string& option, const std::string& text);

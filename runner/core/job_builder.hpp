@@ -36,6 +36,12 @@ class JobBuilder {
                               uint32_t run_default) const {
         return run_default;
     }
+    // Whether an attempt that ended with status is retried (within attempts): a job
+    // file's retry_on names the causes; every cause by default.
+    virtual bool retries_cause(const std::vector<std::string>& /*inputs*/,
+                               JobStatus /*status*/) const {
+        return true;
+    }
     // Whether the job asks for a thread worker (a pipeline mixing backends).
     virtual bool runs_on_threads(const std::vector<std::string>& /*inputs*/) const { return false; }
     // Why inputs can make no job (a bad --jsonl line), or "" when they can. A rejected

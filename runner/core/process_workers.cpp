@@ -3,6 +3,8 @@
 // (the supervisor decides what an interrupt means). Must never leave a worker unreaped.
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +24,11 @@ namespace ringrun {
 namespace {
 
 class ProcessWorkers : public WorkerBackend {
+    struct Standby {  // a slot's next worker, forked ahead (prepare)
+        pid_t pid = -1;
+        int go_fd = -1;  // a byte sent here lets it go; closed, it exits
+    };
+
   public:
     // slot_offset: where this backend's slots start in status (and in slot numbering).
     ProcessWorkers(size_t slots, int doorbell_fd, ipc::SlotStatusTable& status,
@@ -32,7 +39,8 @@ class ProcessWorkers : public WorkerBackend {
           segment_(ipc::SharedSegment::create_for_run(ipc::RingSet::footprint(slots, {}))),
           rings_(segment_.base(), slots, {}, doorbell_fd),
           spill_(run_dir_.path()),
-          pids_(slots, -1) {
+          pids_(slots, -1),
+          standbys_(slots) {
         (void)tsc_keeps_kernel_time();  // read here, once: forked workers inherit it
     }
 
@@ -45,10 +53,27 @@ class ProcessWorkers : public WorkerBackend {
     pid_t pid(size_t slot) const override { return pids_[slot]; }
 
     void start(size_t slot) override {
-        const pid_t parent = getpid();
-        pid_t pid = sys::checked("fork", "worker", [] { return fork(); });
-        if (pid == 0) run_child(slot, parent);
-        pids_[slot] = pid;
+        Standby& standby = standbys_[slot];
+        if (standby.pid > 0 && standby_alive(standby) &&
+            sys::retry_eintr([&] { return ::send(standby.go_fd, "g", 1, MSG_NOSIGNAL); }) == 1) {
+            pids_[slot] = standby.pid;
+            ::close(standby.go_fd);
+            standby = Standby{};
+            return;
+        }
+        forget(standby);
+        pids_[slot] = fork_worker(slot, -1);
+    }
+
+    void prepare(size_t slot) override {
+        Standby& standby = standbys_[slot];
+        if (standby.pid > 0) return;
+        int go[2];  // a socket pair, not a pipe: a send to a dead standby must not SIGPIPE
+        sys::checked("socketpair", "standby worker",
+                     [&] { return ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go); });
+        standby.pid = fork_worker(slot, go[0]);
+        ::close(go[0]);
+        standby.go_fd = go[1];
     }
 
     // Only this backend's workers: the supervisor's other children (thread workers'
@@ -58,15 +83,18 @@ class ProcessWorkers : public WorkerBackend {
         for (size_t slot = 0; slot < pids_.size(); ++slot) {
             if (pids_[slot] <= 0) continue;
             int status = 0;
-            pid_t pid = sys::retry_eintr([&] { return waitpid(pids_[slot], &status, WNOHANG); });
+            struct rusage usage {};
+            pid_t pid =
+                sys::retry_eintr([&] { return wait4(pids_[slot], &status, WNOHANG, &usage); });
             if (pid != pids_[slot]) continue;
-            exits.push_back({slot_offset_ + slot, pid, status});
+            exits.push_back({slot_offset_ + slot, pid, status, usage.ru_maxrss});
             pids_[slot] = -1;
         }
         return exits;
     }
 
     void stop(std::chrono::milliseconds timeout) override {
+        for (Standby& standby : standbys_) forget(standby);
         for (size_t slot = 0; slot < pids_.size(); ++slot) rings_.job_ring(slot).close();
         auto deadline = std::chrono::steady_clock::now() + timeout;
         while (running() && std::chrono::steady_clock::now() < deadline) {
@@ -77,6 +105,7 @@ class ProcessWorkers : public WorkerBackend {
     }
 
     void kill_all() override {
+        for (Standby& standby : standbys_) forget(standby);
         for (pid_t& pid : pids_) {
             if (pid <= 0) continue;
             kill(pid, SIGKILL);
@@ -93,10 +122,42 @@ class ProcessWorkers : public WorkerBackend {
         return false;
     }
 
-    [[noreturn]] void run_child(size_t slot, pid_t parent) {
+    // A worker that waits for its go (go_fd >= 0: a standby) or starts at once.
+    pid_t fork_worker(size_t slot, int go_fd) {
+        const pid_t parent = getpid();
+        pid_t pid = sys::checked("fork", "worker", [] { return fork(); });
+        if (pid == 0) run_child(slot, parent, go_fd);
+        return pid;
+    }
+
+    // Whether a standby is still there to be let go (not dead, say by an outside kill).
+    static bool standby_alive(Standby& standby) {
+        if (sys::retry_eintr([&] { return waitpid(standby.pid, nullptr, WNOHANG); }) == 0)
+            return true;
+        standby.pid = -1;  // reaped now: never to be killed by a pid that may be reused
+        return false;
+    }
+
+    // Ends a standby that will not be used (if any), and reaps it.
+    static void forget(Standby& standby) {
+        if (standby.pid > 0) {
+            kill(standby.pid, SIGKILL);
+            sys::retry_eintr([&] { return waitpid(standby.pid, nullptr, 0); });
+        }
+        if (standby.go_fd >= 0) ::close(standby.go_fd);
+        standby = Standby{};
+    }
+
+    [[noreturn]] void run_child(size_t slot, pid_t parent, int go_fd) {
         segment_.disown();
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent) _exit(0);  // the supervisor died before prctl took effect
+        if (go_fd >= 0) {                   // a standby: waits, forked, until its slot needs it
+            set_process_title("ringrun: standby worker " + std::to_string(slot_offset_ + slot + 1));
+            char go = 0;
+            if (sys::retry_eintr([&] { return ::read(go_fd, &go, 1); }) != 1) _exit(0);
+            ::close(go_fd);
+        }
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -106,6 +167,7 @@ class ProcessWorkers : public WorkerBackend {
         WorkerContext context(slot_offset_ + slot, rings_.job_ring(slot), rings_.result_ring(slot),
                               run_dir_.path());
         context.configure(settings_, status_);
+        context.own_process = true;
         context.faults = fault_plan_from_environment();
         stall_first_start_if_asked();
         try {
@@ -127,6 +189,7 @@ class ProcessWorkers : public WorkerBackend {
     ipc::RingSet rings_;
     ipc::SpillDirectory spill_;
     std::vector<pid_t> pids_;
+    std::vector<Standby> standbys_;
 };
 
 }  // namespace
@@ -152,6 +215,7 @@ class MixedWorkers : public WorkerBackend {
     ipc::Ring& result_ring(size_t slot) override { return part(slot).result_ring(local(slot)); }
     ipc::SpillDirectory& spill(size_t slot) override { return part(slot).spill(local(slot)); }
     void start(size_t slot) override { part(slot).start(local(slot)); }
+    void prepare(size_t slot) override { part(slot).prepare(local(slot)); }
     std::vector<WorkerExit> reap() override { return processes_->reap(); }
     void stop(std::chrono::milliseconds timeout) override {
         processes_->stop(timeout);

@@ -63,6 +63,9 @@ void RunStatistics::count_outcome(JobStatus status) {
         case JobStatus::error:
             ++errors;
             break;
+        case JobStatus::memory_limit:
+            ++out_of_memory;
+            break;
         case JobStatus::cancelled:  // never ran: not an outcome
             break;
     }
@@ -82,14 +85,16 @@ std::string format_duration(int64_t ns) {
 }
 
 std::string RunStatistics::report() const {
-    const uint64_t total = ok + failed + signaled + timed_out + lost + errors;
-    std::string out = "ringrun: stats: " + std::to_string(total) + " jobs: " + std::to_string(ok) +
-                      " ok, " + std::to_string(failed) + " failed, " + std::to_string(signaled) +
-                      " killed by a signal, " + std::to_string(timed_out) + " timed out, " +
-                      std::to_string(lost) + " lost, " + std::to_string(errors) +
-                      " could not start; " + std::to_string(retried) + " retried; " +
-                      (requeued ? std::to_string(requeued) + " requeued uncharged; " : "") +
-                      std::to_string(restarts) + " worker restarts\n";
+    const uint64_t total = ok + failed + signaled + timed_out + lost + errors + out_of_memory;
+    std::string out =
+        "ringrun: stats: " + std::to_string(total) + " jobs: " + std::to_string(ok) + " ok, " +
+        std::to_string(failed) + " failed, " + std::to_string(signaled) + " killed by a signal, " +
+        std::to_string(timed_out) + " timed out, " + std::to_string(lost) + " lost, " +
+        (out_of_memory ? std::to_string(out_of_memory) + " over their memory limit, " : "") +
+        std::to_string(errors) + " could not start; " + std::to_string(retried) + " retried; " +
+        (requeued ? std::to_string(requeued) + " requeued uncharged; " : "") +
+        std::to_string(restarts) + " worker restarts" +
+        (recycled ? "; " + std::to_string(recycled) + " workers recycled" : "") + "\n";
     if (run_time.count() > 0) {
         out += "ringrun: stats: queue wait p50 " + format_duration(queue_wait.percentile(0.5)) +
                ", p99 " + format_duration(queue_wait.percentile(0.99)) + "; run time p50 " +

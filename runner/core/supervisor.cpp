@@ -47,7 +47,8 @@ Supervisor::Supervisor(SupervisorOptions options, const JobBuilder& command, Inp
       compact_batch_(kDispatchBatch),
       write_slots_(kDispatchBatch) {
     if (!options_.embedded) reaper_.emplace(status_);  // before the workers: see reaper_
-    const WorkerSettings settings{options_.command_settings, hooks_.before_first_task};
+    const WorkerSettings settings{options_.command_settings, hooks_.before_first_task,
+                                  options_.recycling};
     const int doorbell = events_->doorbell().fd();
     workers_ =
         options_.thread_slots > 0

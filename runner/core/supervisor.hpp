@@ -41,20 +41,25 @@ struct SupervisorOptions {
     // workers (backend is then processes); jobs the builder puts on threads go there.
     size_t thread_slots = 0;
     size_t slots() const { return workers + thread_slots; }
-    uint32_t retries = 1;        // --retries: attempts for a job that fails
-    uint32_t lost_attempts = 3;  // attempts for a job whose worker keeps dying under it
-    uint64_t timeout_ms = 0;     // --timeout; 0: none
-    double timeout_percent = 0;  // --timeout N%: of the median runtime of successful jobs
+    uint32_t retries = 1;               // --retries: attempts for a job that fails
+    uint8_t retry_causes = kAllCauses;  // --retry-on: which causes of failure are retried
+    uint32_t lost_attempts = 3;         // attempts for a job whose worker keeps dying under it
+    uint64_t timeout_ms = 0;            // --timeout; 0: none
+    double timeout_percent = 0;         // --timeout N%: of the median runtime of successful jobs
     // Restart intensity: more than max_restarts replacements within restart_window stop
     // the run (0: no limit).
     size_t max_restarts = 50;
     std::chrono::milliseconds restart_window{10'000};
     std::chrono::milliseconds retry_delay{0};  // --retry-delay: first wait before a retry
     std::chrono::milliseconds start_delay{0};  // --delay: between job starts
-    bool stats = false;                        // --stats: print RunStatistics on stderr at the end
-    size_t input_window = 4096;                // jobs read ahead of dispatch, at most
-    CommandLimits command_settings;            // how workers run commands (termseq, output mode)
-    std::unordered_set<uint64_t> skip_seqs;    // --resume: jobs already done, reported skipped
+    // Every job's memory limit (--memory-limit) unless the builder gives one; 0: none.
+    uint64_t memory_limit = 0;
+    // Process workers retired on purpose (--max-tasks-per-worker, --max-worker-memory).
+    WorkerRecycling recycling;
+    bool stats = false;                      // --stats: print RunStatistics on stderr at the end
+    size_t input_window = 4096;              // jobs read ahead of dispatch, at most
+    CommandLimits command_settings;          // how workers run commands (termseq, output mode)
+    std::unordered_set<uint64_t> skip_seqs;  // --resume: jobs already done, reported skipped
     // Inside another program (the library's Pool), on a thread of its own: the supervisor
     // leaves the process's signals alone (worker exits come through pidfds, interrupts
     // are the program's business), forks no orphan reaper (tasks run no commands of
@@ -121,7 +126,8 @@ class Supervisor {
     void release_results(size_t slot);
     void handle_result(size_t slot, const std::string& decode_error, JobResult& result);
     void handle_worker_exit(const struct WorkerExit& exit);
-    void retire_lost_job(QueuedJob& job, size_t slot, int wait_status);
+    void retire_lost_job(QueuedJob& job, size_t slot, const struct WorkerExit& exit);
+    void replace_retired_worker(size_t slot);
     void schedule_restart(size_t slot);
     void start_worker(size_t slot);
     void start_due_workers();
@@ -177,6 +183,7 @@ class Supervisor {
         Clock::time_point started;
         Clock::time_point restart_due;  // when down: when to fork its replacement
         uint64_t jobs_done = 0;         // by the current worker
+        uint64_t jobs_sent = 0;         // to the current worker (recycling counts them)
         uint32_t quick_deaths = 0;      // consecutive deaths with no job done, under 1 s old
         uint64_t timed_out_seq = 0;     // the task job it was killed for overrunning
         uint64_t faulted_seq = 0;       // the job whose result it broke the protocol on

@@ -79,7 +79,8 @@ size_t Supervisor::describe_batch_job(size_t slot, size_t i, uint64_t timeout_ms
                                       size_t max_bytes) {
     const QueuedJob& queued = scheduler_.pending_for(slot, i);
     CompactJobView& compact = compact_batch_[i];
-    if (command_.plain_task(queued.inputs, compact.task_name, compact.payload)) {
+    if (options_.memory_limit == 0 &&
+        command_.plain_task(queued.inputs, compact.task_name, compact.payload)) {
         compact.id = queued.seq;
         compact.attempt = queued.attempt;
         compact.timeout_ms = timeout_ms;
@@ -90,9 +91,11 @@ size_t Supervisor::describe_batch_job(size_t slot, size_t i, uint64_t timeout_ms
         }
     }
     JobSpec& job = job_batch_[i];
+    job.memory_limit = 0;  // builders that have none leave it alone
     command_.fill_job(queued.seq, static_cast<uint32_t>(slot), queued.inputs, job);
     job.attempt = queued.attempt;
     if (job.timeout_ms == 0) job.timeout_ms = timeout_ms;
+    if (job.memory_limit == 0) job.memory_limit = options_.memory_limit;
     record_compact_[i] = compact_view_of(job, compact);
     return record_compact_[i] ? compact_record_bytes(compact)
                               : ipc::in_place_record_bytes(max_message_words(job));
@@ -103,6 +106,12 @@ size_t Supervisor::describe_batch_job(size_t slot, size_t i, uint64_t timeout_ms
 // (through a spill file).
 bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
     ipc::Ring& ring = workers_->job_ring(slot);
+    // A worker retiring after N jobs is sent N in all: none is left in it to take back.
+    SlotLife& life = lives_[slot];
+    if (options_.recycling.after_jobs != 0 && workers_->pid(slot) > 0)
+        max_jobs = std::min<uint64_t>(max_jobs,
+                                      options_.recycling.after_jobs -
+                                          std::min(life.jobs_sent, options_.recycling.after_jobs));
     bool progress = false;
     const int64_t now_ns = realtime_ns();
     const bool one_at_a_time = options_.start_delay.count() > 0;
@@ -144,11 +153,13 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
                 ring.commit(write_slots_[i], ipc::kCompactRecord, /*notify=*/false);
                 scheduler_.dispatch_first(slot, now_ns,
                                           task_timeout_of(slot, compact_batch_[i].timeout_ms));
+                ++life.jobs_sent;
             } else if (ipc::build_in_record(
                            ring, write_slots_[i],
                            [&](capnp::MessageBuilder& message) { build_job(job, message); },
                            /*notify=*/false)) {
                 scheduler_.dispatch_first(slot, now_ns, task_timeout_of(slot, job));
+                ++life.jobs_sent;
             } else {
                 // Cannot happen while max_message_words is an upper bound (tested); the
                 // worker skips the record, and the job fails rather than vanish.
@@ -175,8 +186,10 @@ bool Supervisor::dispatch_by_copy(size_t slot, const JobSpec& job) {
     if (outcome == ipc::PushOutcome::ring_full) return false;
     if (outcome == ipc::PushOutcome::failed)
         fail_first_pending(slot, "could not hand the job to a worker: " + error);
-    else
+    else {
         scheduler_.dispatch_first(slot, realtime_ns(), task_timeout_of(slot, job));
+        ++lives_[slot].jobs_sent;
+    }
     return true;
 }
 

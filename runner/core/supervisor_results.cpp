@@ -93,7 +93,9 @@ void Supervisor::handle_result(size_t slot, const std::string& decode_error, Job
         stats_.run_time.add(result.end_ns - result.start_ns);
     }
     if (result.status != JobStatus::ok &&
-        job.attempt < command_.attempts(job.inputs, options_.retries) && !stopping_) {
+        job.attempt < command_.attempts(job.inputs, options_.retries) && !stopping_ &&
+        (cause_bit(result.status) & options_.retry_causes) &&
+        command_.retries_cause(job.inputs, result.status)) {
         // --retries: run it again; only the last attempt is reported.
         remove_output_files(result);
         ++stats_.retried;

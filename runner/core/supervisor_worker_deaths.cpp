@@ -50,13 +50,17 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
     const uint32_t running_attempt = status_[slot].job_attempt.load(std::memory_order_relaxed);
     gather_slot(slot);  // salvage every complete result it left
     auto lost = scheduler_.take_in_flight(slot);
+    // Retired on purpose (recycling) and gone cleanly: not a crash, nothing to blame.
+    const bool retired = status_[slot].retiring.load(std::memory_order_acquire) &&
+                         WIFEXITED(exit.wait_status) && WEXITSTATUS(exit.wait_status) == 0 &&
+                         life.timed_out_seq == 0 && life.faulted_seq == 0;
     // Killed for a broken result: that job is to blame, whatever the worker went on to.
     auto was_running = [&](const QueuedJob& job) {
         if (life.faulted_seq != 0) return job.seq == life.faulted_seq;
         return (job.seq == running_seq && job.attempt == running_attempt) ||
                job.seq == life.timed_out_seq;
     };
-    if (!stopping_ || exit.wait_status != 0) {
+    if (!retired && (!stopping_ || exit.wait_status != 0)) {
         std::string line = "ringrun: worker " + std::to_string(slot + 1) + " (pid " +
                            std::to_string(exit.pid) + ") ";
         line += life.timed_out_seq     ? "was killed: its task overran --timeout"
@@ -76,8 +80,8 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
     // Back in their order, first in the queue; jobs it held but had not started keep
     // their attempt, and their isolation or not.
     for (auto it = lost.rbegin(); it != lost.rend(); ++it) {
-        if (was_running(**it)) {
-            retire_lost_job(**it, slot, exit.wait_status);
+        if (!retired && was_running(**it)) {
+            retire_lost_job(**it, slot, exit);
         } else if (stopping_) {
             cancel_unstarted(**it);
         } else {
@@ -92,13 +96,28 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
     workers_->job_ring(slot).reset();  // repairs a mutex its owner died holding
     workers_->result_ring(slot).reset();
     faulted_[slot] = false;
-    if (!stopping_) schedule_restart(slot);
+    if (retired) {
+        ++stats_.recycled;
+        if (!stopping_) replace_retired_worker(slot);
+    } else if (!stopping_) {
+        schedule_restart(slot);
+    }
+}
+
+// A worker retired on purpose is replaced at once (by its standby, forked ahead), and
+// never counts towards the restart limit.
+void Supervisor::replace_retired_worker(size_t slot) {
+    lives_[slot].died_ns = 0;
+    lives_[slot].quick_deaths = 0;
+    start_worker(slot);
+    lives_[slot].jobs_done = 0;
 }
 
 // The job a dead worker was running: retried alone (attempt + 1, a suspect) while
 // attempts remain, otherwise reported lost; the task it was killed for overrunning is
 // reported timeout.
-void Supervisor::retire_lost_job(QueuedJob& job, size_t slot, int wait_status) {
+void Supervisor::retire_lost_job(QueuedJob& job, size_t slot, const WorkerExit& exit) {
+    const int wait_status = exit.wait_status;
     const uint32_t attempts = std::max(options_.lost_attempts, options_.retries);
     JobResult result;
     result.id = job.seq;
@@ -112,7 +131,9 @@ void Supervisor::retire_lost_job(QueuedJob& job, size_t slot, int wait_status) {
         scheduler_.retire(job);
         return;
     }
-    if (job.attempt < attempts && !stopping_) {
+    if (job.attempt < attempts && !stopping_ &&
+        (cause_bit(JobStatus::lost) & options_.retry_causes) &&
+        command_.retries_cause(job.inputs, JobStatus::lost)) {
         ++job.attempt;
         ++stats_.retried;
         job.suspect = true;
@@ -121,8 +142,13 @@ void Supervisor::retire_lost_job(QueuedJob& job, size_t slot, int wait_status) {
     }
     result.status = JobStatus::lost;
     result.signal = WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : 0;
+    result.core_dumped = WIFSIGNALED(wait_status) && WCOREDUMP(wait_status);
+    result.max_rss_kb = exit.peak_rss_kb;
     result.error_text = "failed: its worker " + describe_exit(wait_status) + " (attempt " +
                         std::to_string(job.attempt) + " of " + std::to_string(attempts) + ")";
+    if (exit.peak_rss_kb > 0)
+        result.error_text += "; the worker's peak RSS was " +
+                             std::to_string((exit.peak_rss_kb + 512) / 1024) + " MiB";
     finish_job(job, result);
     scheduler_.retire(job);
 }
@@ -192,12 +218,16 @@ bool Supervisor::restarts_allowed(Clock::time_point now) {
 
 void Supervisor::start_worker(size_t slot) {
     status_[slot].started_pid.store(0, std::memory_order_relaxed);  // before the fork
+    status_[slot].retiring.store(false, std::memory_order_relaxed);
     workers_->start(slot);
+    lives_[slot].jobs_sent = 0;
     events_->watch_exit(slot, workers_->pid(slot));
     lives_[slot].up = true;
     lives_[slot].confirmed = workers_->pid(slot) <= 0;  // threads need no confirming
     unconfirmed_workers_ += !lives_[slot].confirmed;
     lives_[slot].started = Clock::now();
+    // Its successor, forked now while this one works, lets a retirement skip the fork.
+    if (options_.recycling.enabled() && workers_->pid(slot) > 0) workers_->prepare(slot);
 }
 
 // A worker process that never entered its loop (stuck on a lock another thread of this

@@ -17,6 +17,12 @@ struct FreeDeleter {
     void operator()(void* p) const { std::free(p); }
 };
 
+// A thread cannot give its memory back by ending: thread workers are never recycled.
+WorkerSettings without_recycling(WorkerSettings settings) {
+    settings.recycling = {};
+    return settings;
+}
+
 class ThreadWorkers : public WorkerBackend {
   public:
     // slot_offset: where this backend's slots start in status (and in slot numbering).
@@ -24,7 +30,7 @@ class ThreadWorkers : public WorkerBackend {
                   const WorkerSettings& settings, size_t slot_offset)
         : slot_offset_(slot_offset),
           status_(status),
-          settings_(settings),
+          settings_(without_recycling(settings)),
           memory_(allocate(ipc::RingSet::footprint(slots, {}))),
           rings_(memory_.get(), slots, {}, doorbell_fd),
           spill_(run_dir_.path()),

@@ -21,7 +21,8 @@ namespace ringrun {
 struct WorkerExit {
     size_t slot;
     pid_t pid;
-    int wait_status;  // as from waitpid
+    int wait_status;          // as from waitpid
+    int64_t peak_rss_kb = 0;  // the worker's own peak RSS (wait4's ru_maxrss)
 };
 
 class WorkerBackend {
@@ -33,6 +34,10 @@ class WorkerBackend {
     // Where records too big for slot's rings travel.
     virtual ipc::SpillDirectory& spill(size_t slot) = 0;
     virtual void start(size_t slot) = 0;
+    // Forks slot's next worker ahead of time, to wait until start(slot) lets it go, so
+    // that a worker retired on purpose is replaced without a fork in between (process
+    // workers; others have nothing to prepare).
+    virtual void prepare(size_t /*slot*/) {}
     // Collects workers that have exited (never blocks). Empty for threads.
     virtual std::vector<WorkerExit> reap() = 0;
     // Closes every job ring and waits until timeout for workers to finish, then kills.

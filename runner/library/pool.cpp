@@ -90,6 +90,8 @@ SupervisorOptions supervisor_options(const PoolOptions& options) {
     s.timeout_ms = static_cast<uint64_t>(options.timeout.count());
     s.max_restarts = options.max_restarts;
     s.restart_window = options.restart_window;
+    s.recycling = {options.max_tasks_per_worker, options.max_worker_memory / 1024};
+    s.memory_limit = options.backend == Backend::processes ? options.memory_limit : 0;
     // Read ahead only what the workers' credits can take (64 each) and as much again:
     // tasks wait in the PoolQueue until then, where cancelling them is cheap, and the
     // supervisor's bookkeeping stays small enough to stay in cache.
@@ -111,6 +113,8 @@ const char* task_status_name(TaskStatus status) {
             return "lost";
         case TaskStatus::cancelled:
             return "cancelled";
+        case TaskStatus::memory_limit:
+            return "memory_limit";
     }
     return "?";
 }

@@ -65,6 +65,9 @@ void take_result(JobResult& r, MapResult& into) {
         case JobStatus::cancelled:
             into.status = TaskStatus::cancelled;
             break;
+        case JobStatus::memory_limit:
+            into.status = TaskStatus::memory_limit;
+            break;
         default:
             into.status = TaskStatus::failed;
             break;

@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "runner/cli/option_values.hpp"
+#include "runner/core/exit_codes.hpp"
 
 namespace ringrun {
 namespace {
@@ -73,6 +74,41 @@ std::optional<std::string> string_value(PipelineErrors& errors, const toml::node
         return std::nullopt;
     }
     return std::string(*node.value<std::string_view>());
+}
+
+// A size: "2G", "500M", or a number of bytes.
+uint64_t size_value(PipelineErrors& errors, const toml::node& node, const std::string& what) {
+    if (auto bytes = node.value<int64_t>(); node.is_integer() && bytes && *bytes > 0)
+        return static_cast<uint64_t>(*bytes);
+    if (node.is_string()) {
+        try {
+            if (uint64_t bytes = parse_size(what, *node.value<std::string>()); bytes > 0)
+                return bytes;
+        } catch (const UsageError&) {  // said below, at the node
+        }
+    }
+    wrong_type(errors, node, what, "a size such as \"500M\" or \"2G\"");
+    return 0;
+}
+
+// retry_on: a list of causes ("lost", "timeout", ...), as bits.
+uint8_t causes_value(PipelineErrors& errors, const toml::node& node, const std::string& what) {
+    const toml::array* list = node.as_array();
+    if (!list) {
+        wrong_type(errors, node, what, std::string("a list of causes (") + cause_names() + ")");
+        return kAllCauses;
+    }
+    uint8_t bits = 0;
+    for (const toml::node& item : *list) {
+        auto name = string_value(errors, item, "each cause in " + what);
+        if (!name) continue;
+        if (uint8_t bit = cause_bit_named(*name))
+            bits |= bit;
+        else
+            errors.add(pos(item.source()),
+                       "'" + *name + "' in " + what + " is not a cause (" + cause_names() + ")");
+    }
+    return bits;
 }
 
 std::optional<uint64_t> timeout_value(PipelineErrors& errors, const toml::node& node,
@@ -237,9 +273,9 @@ void read_command(PipelineErrors& errors, const toml::node& value, PipelineJob& 
 
 void read_job(PipelineErrors& errors, const toml::key& name, const toml::node& node,
               PipelineJob& job) {
-    static const std::vector<std::string> kKeys = {"cmd",   "task",    "payload",   "each",
-                                                   "needs", "retries", "timeout",   "env",
-                                                   "cwd",   "limit",   "resources", "backend"};
+    static const std::vector<std::string> kKeys = {
+        "cmd",     "task", "payload", "each",  "needs",     "retries", "retry_on",
+        "timeout", "env",  "cwd",     "limit", "resources", "backend", "memory"};
     job.name = std::string(name.str());
     job.at = pos(name.source());
     const std::string where = "job." + job.name;
@@ -290,6 +326,10 @@ void read_job(PipelineErrors& errors, const toml::key& name, const toml::node& n
                     job.needs.emplace_back(*s, pos(item.source()));
         } else if (k == "retries") {
             job.retries = positive_integer(errors, value, where + ".retries", 1);
+        } else if (k == "retry_on") {
+            job.retry_causes = causes_value(errors, value, where + ".retry_on");
+        } else if (k == "memory") {
+            job.memory_limit = size_value(errors, value, where + ".memory");
         } else if (k == "timeout") {
             job.timeout_ms = timeout_value(errors, value, where + ".timeout");
         } else if (k == "env") {

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "worker/job.hpp"
+
 namespace ringrun {
 
 struct SourcePos {
@@ -54,7 +56,9 @@ struct PipelineJob {
     std::vector<EachAxis> each;
     std::vector<std::pair<std::string, SourcePos>> needs;
     std::optional<uint32_t> retries;
+    uint8_t retry_causes = kAllCauses;  // retry_on
     std::optional<uint64_t> timeout_ms;
+    uint64_t memory_limit = 0;  // memory: bytes of address space; 0: the run's
     std::vector<std::pair<std::string, std::string>> env;
     std::string cwd;
     std::optional<uint32_t> limit;

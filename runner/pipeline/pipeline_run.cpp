@@ -78,6 +78,10 @@ class PipelineBuilder : public JobBuilder {
         const PipelineJob& job = file_.jobs[plan_.instances[instance_of(inputs)].job];
         return job.retries.value_or(file_.run.retries);
     }
+    bool retries_cause(const std::vector<std::string>& inputs, JobStatus status) const override {
+        const PipelineJob& job = file_.jobs[plan_.instances[instance_of(inputs)].job];
+        return (job.retry_causes & cause_bit(status)) != 0;
+    }
 
   private:
     const PipelineFile& file_;

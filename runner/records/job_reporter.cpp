@@ -14,8 +14,8 @@ JobReporter::JobReporter(const JobBuilder& command, OutputPrinter& printer,
       results_(std::move(results)) {}
 
 bool JobReporter::job_finished(uint64_t seq, const std::vector<std::string>& inputs, JobResult& r) {
-    const bool noted =
-        !r.error_text.empty() || r.status == JobStatus::lost || r.status == JobStatus::signaled;
+    const bool noted = !r.error_text.empty() || r.status == JobStatus::lost ||
+                       r.status == JobStatus::signaled || r.status == JobStatus::memory_limit;
     std::string line;
     if (joblog_ || results_ || noted) line = command_.command_line(seq, r.worker_slot, inputs);
     if (joblog_) joblog_->job_finished(seq, r, line);
@@ -26,7 +26,9 @@ bool JobReporter::job_finished(uint64_t seq, const std::vector<std::string>& inp
         if (!r.error_text.empty())
             note += r.error_text;
         else if (r.status == JobStatus::signaled)
-            note += std::string("killed by signal ") + strsignal(r.signal);
+            note += "killed by " + failure_cause(r).substr(std::strlen("signal "));
+        else if (r.status == JobStatus::memory_limit)
+            note += "failed: it ran out of its memory limit";
         else
             note += status_name(r.status);
         note += '\n';

@@ -73,6 +73,13 @@ std::string metadata_json(uint64_t seq, const std::vector<std::string>& inputs, 
     j += "],\"command\":" + json_string(command_line);
     j += ",\"status\":\"" + std::string(status_name(r.status)) + "\"";
     j += ",\"exit\":" + std::to_string(r.exit_code) + ",\"signal\":" + std::to_string(r.signal);
+    if (r.status != JobStatus::ok) {
+        j += ",\"cause\":" + json_string(failure_cause(r));
+        j += std::string(",\"core_dumped\":") + (r.core_dumped ? "true" : "false");
+    }
+    j += ",\"peak_rss_kb\":" + std::to_string(r.max_rss_kb);
+    j += ",\"user_cpu\":" + json_number(static_cast<double>(r.user_cpu_us) / 1e6);
+    j += ",\"sys_cpu\":" + json_number(static_cast<double>(r.sys_cpu_us) / 1e6);
     j += ",\"attempts\":" + std::to_string(r.attempt);
     j += ",\"start\":" + json_number(static_cast<double>(r.start_ns) / 1e9);
     j += ",\"runtime\":" + json_number(static_cast<double>(r.end_ns - r.start_ns) / 1e9);

@@ -28,6 +28,9 @@ class LineTagBuilder : public JobBuilder {
     uint32_t attempts(const std::vector<std::string>& inputs, uint32_t run_default) const override {
         return inner_.attempts(inputs, run_default);
     }
+    bool retries_cause(const std::vector<std::string>& inputs, JobStatus status) const override {
+        return inner_.retries_cause(inputs, status);
+    }
     bool runs_on_threads(const std::vector<std::string>& inputs) const override {
         return inner_.runs_on_threads(inputs);
     }

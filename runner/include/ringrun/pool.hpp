@@ -36,6 +36,16 @@ struct PoolOptions {
     // fail the tasks waiting, and replacements wait until the window has room again.
     size_t max_restarts = 50;
     std::chrono::milliseconds restart_window{10'000};
+    // Worker recycling (processes only), as multiprocessing's maxtasksperchild: a worker
+    // is replaced after this many tasks, or once its RSS has grown past this many bytes,
+    // between tasks, never in the middle of one. Its successor is forked ahead, and
+    // recycling is never a restart. 0: never.
+    uint64_t max_tasks_per_worker = 0;
+    uint64_t max_worker_memory = 0;
+    // Each task may grow its worker's address space by at most this many bytes
+    // (processes only): one that allocates past it fails with TaskStatus::memory_limit,
+    // and its worker goes on. 0: no limit.
+    uint64_t memory_limit = 0;
     // Runs in each worker before its first task (once per worker process or thread): a
     // place for expensive set-up that tasks share, such as loading a model. If it throws,
     // that task fails with its message, and the worker's next task tries it again.
@@ -44,10 +54,11 @@ struct PoolOptions {
 
 enum class TaskStatus {
     ok,
-    failed,     // the task threw, returned !ok, or is not registered
-    timeout,    // it overran PoolOptions::timeout
-    lost,       // its worker died under it on every attempt
-    cancelled,  // cancel_pending() or shutdown(Shutdown::cancel) before it started
+    failed,        // the task threw, returned !ok, or is not registered
+    timeout,       // it overran PoolOptions::timeout
+    lost,          // its worker died under it on every attempt
+    cancelled,     // cancel_pending() or shutdown(Shutdown::cancel) before it started
+    memory_limit,  // it allocated past PoolOptions::memory_limit
 };
 const char* task_status_name(TaskStatus status);
 
