@@ -1,14 +1,16 @@
 // The built-in in-process tasks: noop, echo (returns its payload), spin (busy for N µs),
 // sleep (N ms), crash (raises SIGSEGV), alloc (N allocations of mixed sizes, freed),
-// crash_every (raises SIGSEGV on every Nth call in its process) and spawn (runs a command,
-// words split on spaces). They exist to measure the runner itself (ringrun bench) and to
-// show what a crash does on each backend. A payload that is not a number is a task failure,
-// never an exception.
+// crash_every (raises SIGSEGV on every Nth call in its process), spawn (runs a command,
+// words split on spaces) and leak (N MiB never freed). They exist to measure the runner itself
+// (ringrun bench) and to show what a crash does on each backend. A payload that is not a number is
+// a task failure, never an exception.
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -90,6 +92,28 @@ TaskOutcome crash_every(std::string_view payload) {
     return {};
 }
 
+// leak: allocates N MiB, touches every page and never frees them (a task that leaks, to
+// show worker recycling); returns "PID RSS_KIB", the worker's pid and resident size after.
+TaskOutcome leak(std::string_view payload) {
+    long long mib;
+    if (!parse_count(payload, mib)) return not_a_count("leak", payload);
+    const size_t bytes = static_cast<size_t>(mib) << 20;
+    if (bytes > 0) {
+        char* block = new char[bytes];  // kept: the leak is the point
+        for (size_t at = 0; at < bytes; at += 4096) block[at] = 1;
+    }
+    long pages_resident = 0;
+    if (FILE* statm = std::fopen("/proc/self/statm", "r")) {
+        long pages_total = 0;
+        if (std::fscanf(statm, "%ld %ld", &pages_total, &pages_resident) != 2) pages_resident = 0;
+        std::fclose(statm);
+    }
+    return {true,
+            std::to_string(getpid()) + " " +
+                std::to_string(pages_resident * (sysconf(_SC_PAGESIZE) / 1024)) + "\n",
+            {}};
+}
+
 TaskOutcome spawn(std::string_view payload) {
     JobSpec job;
     job.kind = JobSpec::Kind::argv;
@@ -117,6 +141,7 @@ void register_builtin_tasks(TaskRegistry& registry) {
     registry.add("alloc", alloc);
     registry.add("crash_every", crash_every);
     registry.add("spawn", spawn);
+    registry.add("leak", leak);
 }
 
 }  // namespace ringrun
