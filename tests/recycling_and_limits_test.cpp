@@ -101,8 +101,8 @@ TEST(MemoryLimit, ACommandAllocatingPastItFailsWithItsCauseAndTheOthersRun) {
     ScratchDir dir;
     const std::string results = dir.path("results.jsonl");
     auto r = run_program({RINGRUN_BINARY, "-j2", "--memory-limit", "100M", "--results", results,
-                          "perl -e '$x = \"a\" x (1 << {}); print length($x), \"\\n\"'", ":::",
-                          "30", "10", "4"});
+                          "perl -e '$x = \"a\" x (1 << {}); print length($x), \"\\n\"'",
+                          ":::", "30", "10", "4"});
     EXPECT_EQ(r.exit_code, 1) << r.err;
     // --results FILE.jsonl holds each job's output instead of printing it.
     EXPECT_NE(r.err.find("failed: it ran out of its memory limit"), std::string::npos) << r.err;
