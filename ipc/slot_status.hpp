@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "ipc/robust_mutex.hpp"
+#include "ipc/stderr_tail.hpp"
 
 namespace ringrun::ipc {
 
@@ -38,6 +39,9 @@ struct alignas(64) SlotStatus {
     // CPU where it can, since one sharing its CPU runs only when it yields (measured:
     // 5.6 µs a round trip instead of 1.2).
     std::atomic<int32_t> idle_cpu{-1};
+    // The last bytes the running command wrote to stderr (cleared as each job is taken
+    // up): what a job lost with its worker is reported with.
+    StderrTail stderr_tail;
 };
 
 class SlotStatusTable {

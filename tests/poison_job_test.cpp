@@ -54,6 +54,17 @@ TEST_P(PoisonJob, ACommandKillingItsWorkerFailsAloneAndEveryOtherCommandSucceeds
     }
 }
 
+TEST_P(PoisonJob, ACommandLostWithItsWorkerIsReportedWithItsLastStderrLines) {
+    // The pause lets the worker read the lines before the command kills it.
+    auto r = run_program({RINGRUN_BINARY, GetParam(),
+                          "if [ {} = 2 ]; then echo first >&2; echo disk on fire >&2; sleep 0.3; "
+                          "kill -9 $PPID; sleep 1; fi; echo {}",
+                          ":::", "1", "2", "3"});
+    ASSERT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(lines_of(r.out, true), (std::vector<std::string>{"1", "3"})) << r.err;
+    EXPECT_NE(r.err.find("its last stderr: first | disk on fire"), std::string::npos) << r.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Workers, PoisonJob, ::testing::Values("-j2", "-j4"),
                          [](const auto& info) { return std::string(info.param).substr(1); });
 

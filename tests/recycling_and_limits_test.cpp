@@ -182,5 +182,29 @@ TEST(RetryOn, AJobFilesRetryOnKeepsADeterministicFailureFromRunningThreeTimes) {
         << check.err;
 }
 
+TEST(RetryOn, RunDefaultsForRetryOnAndMemoryApplyUnlessAJobOverridesThem) {
+    ScratchDir dir;
+    const std::string log = dir.path("log");
+    const std::string file =
+        dir.write("p.toml",
+                  "[run]\nretries = 3\nretry_on = [\"lost\"]\nmemory = \"100M\"\n"
+                  "[job.a]\ncmd = \"echo ran >> " +
+                      log +
+                      "; exit 1\"\n"
+                      "[job.b]\ncmd = \"echo ran >> " +
+                      log +
+                      ".b; exit 1\"\nretry_on = [\"exit\"]\n"
+                      "[job.big]\ncmd = \"perl -e '$x = \\\"a\\\" x (1 << 30); print 1'\"\n"
+                      "[job.roomy]\nmemory = \"2G\"\n"
+                      "cmd = \"perl -e '$x = \\\"a\\\" x (1 << 28); print 2'\"\n");
+    auto r = run_program({RINGRUN_BINARY, "run", file});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(runs_logged(log), 1u) << r.err;
+    EXPECT_EQ(runs_logged(log + ".b"), 3u) << r.err;
+    EXPECT_NE(r.out.find("2"), std::string::npos) << r.out << r.err;
+    EXPECT_EQ(r.out.find("1"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.err.find("memory"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace ringrun

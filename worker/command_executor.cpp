@@ -270,6 +270,7 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
         s.print_fd = print_fd;
         s.tag = job.tag;
         s.lock = limits.output_lock;
+        if (print_fd == 2) s.tail = limits.stderr_tail;
         return s;
     };
     OutputCapture out_capture(r.out, r.out_file, capture_settings(1, "stdout"));

@@ -36,6 +36,7 @@ struct CommandLimits {
     size_t inline_output_limit = 1 << 20;     // grouped output past this goes to a file
     std::string output_directory;             // where such files go (the run's directory)
     ipc::RobustMutex* output_lock = nullptr;  // --line-buffer: held while printing
+    ipc::StderrTail* stderr_tail = nullptr;   // given the command's stderr as it comes
 };
 
 JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLimits& limits = {});

@@ -17,6 +17,7 @@ OutputCapture::~OutputCapture() {
 
 void OutputCapture::append(const char* data, size_t size) {
     bytes_ += size;
+    if (settings_.tail) settings_.tail->append(data, size);
     if (settings_.mode == OutputMode::line_buffer) {
         memory_.append(data, size);
         // A line longer than the limit goes out in pieces rather than fill memory.

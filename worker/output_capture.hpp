@@ -13,6 +13,7 @@
 #include <string>
 
 #include "ipc/robust_mutex.hpp"
+#include "ipc/stderr_tail.hpp"
 
 namespace ringrun {
 
@@ -27,6 +28,7 @@ class OutputCapture {
         int print_fd = 1;               // line-buffered: where lines go
         std::string tag;                // line-buffered: put before each line
         ipc::RobustMutex* lock = nullptr;
+        ipc::StderrTail* tail = nullptr;  // also given every byte, if set
     };
     OutputCapture(std::string& memory, std::string& file, Settings settings);
     ~OutputCapture();

@@ -42,6 +42,7 @@ int64_t task_start_ns(WorkerContext& context) {
 // worker holds.
 void mark_running(WorkerContext& context, uint64_t seq, uint32_t attempt) {
     if (!context.status) return;
+    context.status->stderr_tail.clear();
     context.status->job_attempt.store(attempt, std::memory_order_relaxed);
     context.status->job_seq.store(seq, std::memory_order_release);
 }
@@ -322,6 +323,7 @@ void WorkerContext::configure(const WorkerSettings& settings, ipc::SlotStatusTab
     command_limits = settings.commands;
     command_limits.output_directory = spill.path();
     command_limits.output_lock = &table.output_lock();
+    command_limits.stderr_tail = &table[slot].stderr_tail;
     before_first_task = settings.before_first_task;
     recycling = settings.recycling;
     attach_status(&table[slot]);

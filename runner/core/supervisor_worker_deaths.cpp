@@ -149,6 +149,8 @@ void Supervisor::retire_lost_job(QueuedJob& job, size_t slot, const WorkerExit& 
     if (exit.peak_rss_kb > 0)
         result.error_text += "; the worker's peak RSS was " +
                              std::to_string((exit.peak_rss_kb + 512) / 1024) + " MiB";
+    const std::string stderr_tail = status_[slot].stderr_tail.last_lines(3);
+    if (!stderr_tail.empty()) result.error_text += "; its last stderr: " + stderr_tail;
     finish_job(job, result);
     scheduler_.retire(job);
 }

@@ -219,8 +219,8 @@ std::vector<std::string> each_values(PipelineErrors& errors, const toml::node& n
 }
 
 void read_run(PipelineErrors& errors, const toml::node& node, PipelineRunDefaults& run) {
-    static const std::vector<std::string> kKeys = {"jobs",    "retries", "timeout",
-                                                   "backend", "joblog",  "resources"};
+    static const std::vector<std::string> kKeys = {"jobs",   "retries", "retry_on", "timeout",
+                                                   "memory", "backend", "joblog",   "resources"};
     const toml::table* table = node.as_table();
     if (!table) {
         wrong_type(errors, node, "[run]", "a table");
@@ -232,6 +232,10 @@ void read_run(PipelineErrors& errors, const toml::node& node, PipelineRunDefault
             if (auto n = positive_integer(errors, value, "run.jobs", 1)) run.jobs = *n;
         } else if (k == "retries") {
             if (auto n = positive_integer(errors, value, "run.retries", 1)) run.retries = *n;
+        } else if (k == "retry_on") {
+            run.retry_causes = causes_value(errors, value, "run.retry_on");
+        } else if (k == "memory") {
+            run.memory_limit = size_value(errors, value, "run.memory");
         } else if (k == "timeout") {
             if (auto ms = timeout_value(errors, value, "run.timeout")) run.timeout_ms = *ms;
         } else if (k == "backend") {

@@ -56,7 +56,7 @@ struct PipelineJob {
     std::vector<EachAxis> each;
     std::vector<std::pair<std::string, SourcePos>> needs;
     std::optional<uint32_t> retries;
-    uint8_t retry_causes = kAllCauses;  // retry_on
+    std::optional<uint8_t> retry_causes;  // retry_on; none: the run's
     std::optional<uint64_t> timeout_ms;
     uint64_t memory_limit = 0;  // memory: bytes of address space; 0: the run's
     std::vector<std::pair<std::string, std::string>> env;
@@ -70,6 +70,8 @@ struct PipelineRunDefaults {
     std::optional<size_t> jobs;
     uint32_t retries = 1;
     uint64_t timeout_ms = 0;
+    uint8_t retry_causes = kAllCauses;  // retry_on
+    uint64_t memory_limit = 0;          // memory: bytes of address space; 0: none
     std::string backend = "processes";
     std::optional<std::string> joblog;
     std::map<std::string, uint32_t> resources;  // pools

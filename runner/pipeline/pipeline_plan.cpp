@@ -254,7 +254,7 @@ PipelinePlan plan_pipeline(const PipelineFile& file, const std::vector<std::stri
                 spec.env.emplace_back(name, expand(value, instance.values, false));
             spec.cwd = expand(job.cwd, instance.values, false);
             spec.timeout_ms = job.timeout_ms.value_or(file.run.timeout_ms);
-            spec.memory_limit = job.memory_limit;
+            spec.memory_limit = job.memory_limit ? job.memory_limit : file.run.memory_limit;
 
             const size_t index = plan.instances.size();
             for (size_t need : instance.needs) plan.instances[need].needed_by.push_back(index);

@@ -80,7 +80,7 @@ class PipelineBuilder : public JobBuilder {
     }
     bool retries_cause(const std::vector<std::string>& inputs, JobStatus status) const override {
         const PipelineJob& job = file_.jobs[plan_.instances[instance_of(inputs)].job];
-        return (job.retry_causes & cause_bit(status)) != 0;
+        return (job.retry_causes.value_or(file_.run.retry_causes) & cause_bit(status)) != 0;
     }
 
   private:
