@@ -24,6 +24,17 @@ for run in 2 3; do
     "$ringrun" bench --json --only noop $quick > /tmp/ringrun-bench-noop-$run.json
 done
 
+echo "fork loop (the ceiling of recycling) ..." >&2
+python3 - > /tmp/ringrun-bench-forks.json <<'PY'
+import json, os, time
+n, t = 2000, time.perf_counter()
+for _ in range(n):
+    pid = os.fork()
+    if pid == 0: os._exit(0)
+    os.waitpid(pid, 0)
+print(json.dumps({"forks_per_second": n / (time.perf_counter() - t)}))
+PY
+
 echo "codec_benchmark (one task's messages on one core) ..." >&2
 build/bench/codec_benchmark --benchmark_format=json --benchmark_min_time=0.5 \
     > /tmp/ringrun-bench-codec.json 2>/dev/null
@@ -71,7 +82,7 @@ for cell in (proc, thr):
     rates = [cell["tasks_per_second"]] + [
         c["tasks_per_second"] for run in (2, 3)
         for c in json.load(open(f"/tmp/ringrun-bench-noop-{run}.json"))["cells"]
-        if c["backend"] == cell["backend"]]
+        if (c["backend"], c["workload"]) == (cell["backend"], cell["workload"])]
     cell["noop_runs"] = sorted(rates)
     cell["tasks_per_second"] = sorted(rates)[1]
     # The machine's core round trip and cpu loop before each of the three runs, in run order.
@@ -79,7 +90,9 @@ for cell in (proc, thr):
         cell[key + "_runs"] = [cell[key]] + [
             c[key] for run in (2, 3)
             for c in json.load(open(f"/tmp/ringrun-bench-noop-{run}.json"))["cells"]
-            if c["backend"] == cell["backend"]]
+            if (c["backend"], c["workload"]) == (cell["backend"], cell["workload"])]
+recycled = cells[("processes", "noop recycled/100")]["tasks_per_second"]
+forks = json.load(open("/tmp/ringrun-bench-forks.json"))["forks_per_second"]
 def f(x, fmt="{:,.0f}"): return "-" if x is None else fmt.format(x)
 def loop(xs): return "/".join(f"{x:.2f}" for x in xs) or "-"
 def r(a, b): return "-" if not a or not b else "{:.2f}".format(a / b)
@@ -106,6 +119,12 @@ lines = [
     f"| ringrun::Pool::map, threads | {f(thr['tasks_per_second'])} | {r(proc['tasks_per_second'], thr['tasks_per_second'])} |",
     f"| Python `Pool.imap_unordered`, chunksize 1 | {f(py['imap_unordered'])} | {r(proc['tasks_per_second'], py['imap_unordered'])} |",
     f"| Python `ProcessPoolExecutor.submit` | {f(py['executor_submit'])} | {r(proc['tasks_per_second'], py['executor_submit'])} |",
+    "",
+    "Workers recycled every 100 tasks (`max_tasks_per_worker = 100`, the matrix's row "
+    f"`noop recycled/100`): {f(recycled)} tasks/s, {100 * recycled / proc['tasks_per_second']:.1f}% "
+    "of the no-op rate. Each recycle is a fork and an exit, which no figure of the rings can hide: "
+    f"a Python process here forks and reaps a child about {f(forks)} times a second, so recycling "
+    f"every 100 tasks cannot go above {f(100 * forks)} tasks/s here.",
     "", "## One no-op task's round trip", "",
     "| runner | p50 µs | p99 µs |", "| --- | ---: | ---: |",
     f"| ringrun `Pool::apply`, processes | {f(proc['round_trip_p50_us'], '{:.1f}')} | {f(proc['round_trip_p99_us'], '{:.1f}')} |",

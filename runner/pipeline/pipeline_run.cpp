@@ -9,8 +9,8 @@
 #include <charconv>
 #include <cstring>
 #include <deque>
-#include <fstream>
 #include <map>
+#include <sstream>
 #include <unordered_map>
 
 #include "ipc/run_directory.hpp"
@@ -20,6 +20,7 @@
 #include "runner/cli/halt_rule.hpp"
 #include "runner/core/supervisor.hpp"
 #include "runner/records/job_reporter.hpp"
+#include "runner/records/record_file.hpp"
 
 namespace ringrun {
 namespace {
@@ -100,20 +101,17 @@ class PipelineSource : public InputSource {
           ready_(file.jobs.size()),
           running_(file.jobs.size(), 0),
           pool_left_(signed_pools(file.run.resources)) {
+        state_fd_ = open_record_file(state, resume ? RecordFileMode::append : RecordFileMode::fresh,
+                                     "the state file");
         std::map<std::string, std::string> succeeded;  // id -> command hash, from the state
         if (resume) {
-            std::ifstream in(state);
+            std::istringstream in(read_record_file(state_fd_));
             for (std::string line; std::getline(in, line);) {
                 auto tab = line.find('\t');
                 if (tab == std::string::npos || line.compare(tab + 1, 3, "ok\t") != 0) continue;
                 succeeded[line.substr(0, tab)] = line.substr(line.rfind('\t') + 1);
             }
         }
-        state_fd_ = ::open(state.c_str(),
-                           O_WRONLY | O_CREAT | O_CLOEXEC | (resume ? O_APPEND : O_TRUNC), 0644);
-        if (state_fd_ < 0)
-            throw UsageError("cannot write the state file '" + state +
-                             "': " + std::strerror(errno));
         for (size_t i = 0; i < plan.instances.size(); ++i) {
             const PipelineInstance& instance = plan.instances[i];
             auto it = succeeded.find(instance.id);

@@ -11,6 +11,7 @@
 
 #include "ipc/system_call.hpp"
 #include "runner/core/exit_codes.hpp"
+#include "runner/records/record_file.hpp"
 
 namespace ringrun {
 namespace {
@@ -24,10 +25,8 @@ JoblogWriter::JoblogWriter(const std::string& path, bool append) : path_(path) {
     if (path == "-") {
         fd_ = STDOUT_FILENO;
     } else {
-        fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC),
-                     0644);
-        if (fd_ < 0)
-            throw UsageError("cannot write --joblog '" + path + "': " + std::strerror(errno));
+        fd_ = open_record_file(path, append ? RecordFileMode::append : RecordFileMode::fresh,
+                               "--joblog");
         owns_fd_ = true;
     }
     // An appended log gets its header only if it is new (as GNU parallel).

@@ -7,15 +7,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 
 #include "ipc/system_call.hpp"
 #include "runner/core/exit_codes.hpp"
+#include "runner/records/record_file.hpp"
 
 namespace ringrun {
 namespace {
-
-namespace fs = std::filesystem;
 
 // Length of the UTF-8 sequence starting at s[i], or 0 if it is not one.
 size_t utf8_length(std::string_view s, size_t i) {
@@ -25,26 +23,6 @@ size_t utf8_length(std::string_view s, size_t i) {
     for (size_t k = 1; k < n; ++k)
         if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return 0;
     return n;
-}
-
-void write_file(const fs::path& path, std::string_view text) {
-    int fd = sys::checked("open", path.string(), [&] {
-        return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    });
-    sys::write_all(fd, text.data(), text.size(), path.string());
-    ::close(fd);
-}
-
-// The output either in memory or in the worker's file: a file is linked (or copied
-// across file systems) to path; the printer deletes the original later.
-void save_output(const fs::path& path, const std::string& text, const std::string& file) {
-    if (file.empty()) {
-        write_file(path, text);
-        return;
-    }
-    fs::remove(path);
-    if (::link(file.c_str(), path.c_str()) == 0) return;
-    fs::copy_file(file, path, fs::copy_options::overwrite_existing);
 }
 
 // A value as one path component: '/' cannot appear in one (GNU parallel writes \_).
@@ -132,17 +110,17 @@ std::string json_string(std::string_view s) {
 
 ResultsWriter::ResultsWriter(const std::string& target) : target_(target) {
     jsonl_ = target.size() > 6 && target.compare(target.size() - 6, 6, ".jsonl") == 0;
-    std::error_code ec;
     if (jsonl_) {
-        jsonl_fd_ = ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (jsonl_fd_ < 0)
-            throw UsageError("cannot write --results '" + target + "': " + std::strerror(errno));
+        jsonl_fd_ = open_record_file(target, RecordFileMode::fresh, "--results");
         return;
     }
     pattern_ = ReplacementText(target);
-    if (pattern_.has_replacement()) return;
-    fs::create_directories(target, ec);
-    if (ec) throw UsageError("cannot create --results '" + target + "': " + ec.message());
+    // The part before the first replacement string is the user's own path; below it,
+    // every directory is walked without following symlinks.
+    const size_t brace = pattern_.has_replacement() ? target.find('{') : std::string::npos;
+    const size_t slash = brace == std::string::npos ? target.size() : target.rfind('/', brace);
+    top_path_ = slash == std::string::npos ? "" : target.substr(0, slash);
+    top_.emplace(OwnedDirectory::open_top(top_path_, "--results"));
 }
 
 ResultsWriter::~ResultsWriter() {
@@ -151,12 +129,14 @@ ResultsWriter::~ResultsWriter() {
 
 std::string ResultsWriter::job_directory(uint64_t seq, uint32_t slot,
                                          const std::vector<std::string>& inputs) const {
+    std::string dir;
     if (pattern_.has_replacement()) {
-        std::string dir;
         pattern_.expand(seq, slot, inputs, false, dir);
-        return dir;
+        // Past the user's own part (an input may have made the path absolute: it is
+        // then taken below it all the same).
+        return dir.compare(0, top_path_.size(), top_path_) == 0 ? dir.substr(top_path_.size())
+                                                                : dir;
     }
-    std::string dir = target_;
     for (size_t i = 0; i < inputs.size(); ++i)
         dir += "/" + std::to_string(i + 1) + "/" + path_component(inputs[i]);
     return dir;
@@ -172,11 +152,12 @@ void ResultsWriter::job_finished(uint64_t seq, uint32_t slot,
                 line_ += ",\"" + std::string(name) + "\":" + json_string(text);
                 return;
             }
-            fs::path dir = target_ + ".d";
-            fs::create_directories(dir);
-            fs::path path = dir / (std::to_string(seq) + "." + name);
-            save_output(path, text, file);
-            line_ += ",\"" + std::string(name) + "_path\":" + json_string(path.string());
+            if (!spill_top_)
+                spill_top_.emplace(OwnedDirectory::open_top(target_ + ".d", "--results"));
+            const std::string leaf = std::to_string(seq) + "." + name;
+            spill_top_->link_file(leaf, file);
+            line_ += ",\"" + std::string(name) +
+                     "_path\":" + json_string(spill_top_->path() + "/" + leaf);
         };
         output("stdout", r.out, r.out_file);
         output("stderr", r.err, r.err_file);
@@ -184,12 +165,17 @@ void ResultsWriter::job_finished(uint64_t seq, uint32_t slot,
         sys::write_all(jsonl_fd_, line_.data(), line_.size(), target_);
         return;
     }
-    fs::path dir = job_directory(seq, slot, inputs);
-    fs::create_directories(dir);
-    save_output(dir / "stdout", r.out, r.out_file);
-    save_output(dir / "stderr", r.err, r.err_file);
-    write_file(dir / "seq", std::to_string(seq));
-    write_file(dir / "result.json", metadata_json(seq, inputs, r, command_line) + "}\n");
+    const OwnedDirectory dir = top_->below(job_directory(seq, slot, inputs));
+    auto save = [&](const char* name, const std::string& text, const std::string& file) {
+        if (file.empty())
+            dir.write_file(name, text);
+        else
+            dir.link_file(name, file);  // the printer deletes the worker's file later
+    };
+    save("stdout", r.out, r.out_file);
+    save("stderr", r.err, r.err_file);
+    dir.write_file("seq", std::to_string(seq));
+    dir.write_file("result.json", metadata_json(seq, inputs, r, command_line) + "}\n");
 }
 
 }  // namespace ringrun

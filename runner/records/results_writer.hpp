@@ -4,13 +4,17 @@
 //    with replacement strings (out/{#}) is expanded per job instead.
 //  - FILE.jsonl: one JSON object per job and line, appended as jobs finish; output that
 //    outgrew memory is linked into FILE.jsonl.d/ and named by path.
+// Nothing another local user planted is followed or written through (OwnedDirectory,
+// open_record_file).
 // Must never lose a job's output it was handed, nor write a partial JSON line on purpose.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "runner/records/owned_directory.hpp"
 #include "runner/templates/replacement_string.hpp"
 #include "worker/job.hpp"
 
@@ -33,6 +37,9 @@ class ResultsWriter {
     std::string target_;
     bool jsonl_ = false;
     ReplacementText pattern_;  // DIR with replacement strings
+    std::string top_path_;     // DIR, or the part of the pattern before its first {...}
+    std::optional<OwnedDirectory> top_;
+    std::optional<OwnedDirectory> spill_top_;  // FILE.jsonl.d, once needed
     int jsonl_fd_ = -1;
     std::string line_;
 };
