@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "runner/templates/shell_context.hpp"
 #include "runner/templates/shell_quote.hpp"
 
 namespace ringrun {
@@ -34,14 +35,17 @@ std::string expand(const std::string& text,
                    const std::vector<std::pair<std::string, std::string>>& values, bool quote) {
     std::string out;
     size_t done = 0;
+    ShellContextScanner shell;  // quote: each value for where it stands in the line
     for_each_placeholder(text, [&](const std::string& name, size_t begin, size_t end) {
         const std::string* value = nullptr;
         if (name.empty() && values.size() == 1) value = &values[0].second;
         for (const auto& [k, v] : values)
             if (k == name) value = &v;
         if (!value) return;  // reported by the check
-        out.append(text, done, begin - done);
-        out += quote ? shell_quote(*value) : *value;
+        const std::string_view literal(text.data() + done, begin - done);
+        out += literal;
+        shell.feed(literal);
+        out += quote ? quote_at(shell.place(), *value) : *value;
         done = end;
     });
     out.append(text, done);
@@ -58,6 +62,20 @@ std::vector<const std::string*> templated_texts(const PipelineJob& job) {
 
 void check_placeholders(const PipelineJob& job, PipelineErrors& errors) {
     std::set<std::string> reported;
+    if (job.kind == PipelineJob::Kind::shell) {
+        ShellContextScanner shell;
+        size_t done = 0;
+        bool after_backslash = false;
+        for_each_placeholder(job.line, [&](const std::string&, size_t begin, size_t end) {
+            shell.feed(std::string_view(job.line).substr(done, begin - done));
+            after_backslash |= shell.place().after_backslash;
+            done = end;
+        });
+        if (after_backslash)
+            errors.add(job.cmd_at, "job." + job.name +
+                                       ".cmd: a placeholder right after a backslash cannot be "
+                                       "quoted safely; put it in quotes (\"{f}\") instead");
+    }
     for (const std::string* text : templated_texts(job)) {
         for_each_placeholder(*text, [&](const std::string& name, size_t, size_t) {
             if (name.empty()) {

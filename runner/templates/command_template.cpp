@@ -3,6 +3,8 @@
 
 #include <string_view>
 
+#include "runner/core/exit_codes.hpp"
+
 namespace ringrun {
 namespace {
 
@@ -57,6 +59,10 @@ CommandTemplate CommandTemplate::for_command(const std::vector<std::string>& wor
     }
     t.kind_ = needs_shell(literal_text) ? JobSpec::Kind::shell : JobSpec::Kind::argv;
     if (t.kind_ == JobSpec::Kind::shell) t.words_.clear();
+    if (t.kind_ == JobSpec::Kind::shell && t.line_.has_replacement_after_backslash())
+        throw UsageError(
+            "a replacement string right after a backslash (\\{}) cannot be "
+            "quoted safely: put it in quotes (\"{}\") instead");
     return t;
 }
 

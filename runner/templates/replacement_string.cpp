@@ -3,7 +3,7 @@
 
 #include <charconv>
 
-#include "runner/templates/shell_quote.hpp"
+#include "runner/templates/shell_context.hpp"
 
 namespace ringrun {
 
@@ -68,6 +68,7 @@ ReplacementText::ReplacementText(std::string_view text,
         return false;
     };
     std::string literal;
+    ShellContextScanner shell;
     size_t i = 0;
     while (i < text.size()) {
         if (text[i] == '{') {
@@ -75,7 +76,9 @@ ReplacementText::ReplacementText(std::string_view text,
             Part part{};
             if (close != std::string_view::npos &&
                 recognise(text.substr(i + 1, close - i - 1), part)) {
-                if (!literal.empty()) parts_.push_back({Part::Kind::literal, {}, 0, literal});
+                shell.feed(literal);
+                part.place = shell.place();
+                if (!literal.empty()) parts_.push_back({Part::Kind::literal, {}, 0, literal, {}});
                 literal.clear();
                 parts_.push_back(std::move(part));
                 i = close + 1;
@@ -84,12 +87,18 @@ ReplacementText::ReplacementText(std::string_view text,
         }
         literal += text[i++];
     }
-    if (!literal.empty()) parts_.push_back({Part::Kind::literal, {}, 0, std::move(literal)});
+    if (!literal.empty()) parts_.push_back({Part::Kind::literal, {}, 0, std::move(literal), {}});
 }
 
 bool ReplacementText::has_replacement() const {
     for (const auto& p : parts_)
         if (p.kind != Part::Kind::literal) return true;
+    return false;
+}
+
+bool ReplacementText::has_replacement_after_backslash() const {
+    for (const auto& p : parts_)
+        if (p.kind == Part::Kind::input && p.place.after_backslash) return true;
     return false;
 }
 
@@ -140,9 +149,9 @@ void ReplacementText::expand_parts(uint64_t seq, uint32_t slot,
                                    const std::vector<std::string>& inputs, bool quote,
                                    Sink& sink) const {
     char number[24];
-    auto append_value = [&](std::string_view v) {
+    auto append_value = [&](const Part& part, std::string_view v) {
         if (quote)
-            sink.append(shell_quote(v));
+            sink.append(quote_at(part.place, v));
         else
             sink.append(v);
     };
@@ -162,12 +171,12 @@ void ReplacementText::expand_parts(uint64_t seq, uint32_t slot,
                 if (p.position > 0) {
                     // Past the inputs there is nothing (as GNU parallel: {2} of one input).
                     if (p.position <= inputs.size())
-                        append_value(modified(inputs[p.position - 1], p.modifier));
+                        append_value(p, modified(inputs[p.position - 1], p.modifier));
                     break;
                 }
                 for (size_t i = 0; i < inputs.size(); ++i) {
                     if (i > 0) sink.next_word();
-                    append_value(modified(inputs[i], p.modifier));
+                    append_value(p, modified(inputs[i], p.modifier));
                 }
                 break;
         }

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "runner/templates/shell_context.hpp"
+
 namespace ringrun {
 
 class ReplacementText {
@@ -22,9 +24,13 @@ class ReplacementText {
     bool has_replacement() const;
     // True when the text is exactly "{}".
     bool is_whole_input() const;
+    // True when a replacement string follows a backslash (\{}): no quoting of its value
+    // is safe there, and a shell template must be refused.
+    bool has_replacement_after_backslash() const;
 
     // Appends the expansion to out. Several inputs in one {} are joined by spaces; with
-    // quote, each substituted value is shell-quoted (so it stays one shell word).
+    // quote, each substituted value is shell-quoted for where it stands in the text read
+    // as a shell command line (bare, '...', "...", `...`), so it stays literal.
     void expand(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs, bool quote,
                 std::string& out) const;
     // The same as argv words: where {} joins several inputs, a new word begins (what the
@@ -40,6 +46,7 @@ class ReplacementText {
         Modifier modifier = Modifier::none;
         uint32_t position = 0;  // input: 0 for all inputs, N for {N}
         std::string text;       // literal
+        ShellPlace place;       // input: where it stands, read as a shell command line
     };
     template <typename Sink>
     void expand_parts(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs,
