@@ -2,6 +2,7 @@
 // Must never remove a segment whose run is still alive.
 #include "ipc/shared_segment.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -9,6 +10,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <stdexcept>
+#include <string>
 
 #include "ipc/system_call.hpp"
 
@@ -31,6 +34,17 @@ bip::mapped_region create_region(const std::string& name, size_t size) {
     bip::shared_memory_object shm(bip::create_only, name.c_str(), bip::read_write, owner_only);
     try {
         shm.truncate(static_cast<bip::offset_t>(size));
+        // Pages of a tmpfs file are found only when first touched: on a full /dev/shm
+        // that is a SIGBUS in whichever process touches one. Reserve them all now.
+        const int error =
+            posix_fallocate(shm.get_mapping_handle().handle, 0, static_cast<off_t>(size));
+        if (error == ENOSPC || error == EFBIG)
+            throw std::runtime_error(
+                "/dev/shm has no room for the run's shared memory (" +
+                std::to_string((size + (1 << 20) - 1) >> 20) +
+                " MiB needed): free some, or enlarge it (a container's --shm-size)");
+        if (error != 0 && error != EOPNOTSUPP && error != EINVAL)
+            throw sys::SystemError("posix_fallocate", "/dev/shm" + name, error);
         return bip::mapped_region(shm, bip::read_write, 0, size);
     } catch (...) {
         bip::shared_memory_object::remove(name.c_str());

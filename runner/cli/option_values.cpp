@@ -101,7 +101,7 @@ bool parse_duration_seconds(const std::string& text, double& seconds) {
     for (const auto& [unit, scale] : kUnits) {
         if (unit == end) {
             seconds = value * scale;
-            return true;
+            return seconds <= kLongestDurationSeconds;  // beyond, milliseconds overflow
         }
     }
     return false;
@@ -110,7 +110,8 @@ bool parse_duration_seconds(const std::string& text, double& seconds) {
 double parse_seconds(const std::string& option, const std::string& text) {
     double seconds = 0;
     if (!parse_duration_seconds(text, seconds))
-        throw UsageError(option + " expects seconds (such as 2.5 or 10m), not '" + text + "'");
+        throw UsageError(option + " expects seconds (such as 2.5 or 10m, at most 1e9), not '" +
+                         text + "'");
     return seconds;
 }
 

@@ -21,8 +21,13 @@ size_t parse_job_count(const std::string& text, size_t cores, size_t max_workers
 // 1000, 10k, 512M, 2G, 1T (powers of 1024, as GNU parallel).
 uint64_t parse_size(const std::string& option, const std::string& text);
 
+// The longest duration taken (about 31 years): longer ones would overflow as
+// milliseconds or nanoseconds.
+inline constexpr double kLongestDurationSeconds = 1e9;
+
 // Seconds, possibly fractional, with an optional unit: ms, s, m, h, d ("250ms", "1.5h").
-// False if text is not one. The one duration syntax of the command line and job files.
+// False if text is not one, or is longer than kLongestDurationSeconds. The one duration
+// syntax of the command line and job files.
 bool parse_duration_seconds(const std::string& text, double& seconds);
 // The same, or UsageError naming option.
 // --retry-on: causes separated by commas (exit,signal,timeout,lost,memory,start), as bits.

@@ -23,9 +23,11 @@ struct QueuedJob {
     uint32_t attempt = 1;
     std::vector<std::string> inputs;
     int64_t dispatched_ns = 0;  // CLOCK_REALTIME when handed to a worker (for queue wait)
-    // An in-process task's timeout (set at dispatch): the supervisor enforces it by
-    // killing the worker. 0: none, or not a task.
+    // The timeout the supervisor enforces by killing the worker (set at dispatch): an
+    // in-process task's own; a command's plus a backstop (the worker ends a command on
+    // time itself, unless it is stopped or stuck). 0: none.
     uint64_t task_timeout_ms = 0;
+    bool timeout_is_backstop = false;  // a command's: task_timeout_ms includes the backstop
     // Which slots may run it: lane 0 (the first slots), or lane 1 (the slots from
     // Scheduler's lane split: thread workers, when a pipeline mixes backends).
     uint8_t lane = 0;
@@ -98,11 +100,13 @@ class Scheduler {
     // suspect, and a suspect first only to a slot that holds nothing (then alone).
     size_t sendable_now(size_t slot, size_t wanted) const;
     // Moves the first job pending for slot into its jobs in flight, stamped with now_ns.
-    void dispatch_first(size_t slot, int64_t now_ns = 0, uint64_t task_timeout_ms = 0) {
+    void dispatch_first(size_t slot, int64_t now_ns = 0, uint64_t task_timeout_ms = 0,
+                        bool backstop = false) {
         const size_t l = lane(slot);
         QueuedJob& job = at(pending_[l].front());
         job.dispatched_ns = now_ns;
         job.task_timeout_ms = task_timeout_ms;
+        job.timeout_is_backstop = backstop && task_timeout_ms > 0;
         if (job.suspect) {
             holds_suspect_[slot] = true;
             --suspects_pending_[l];

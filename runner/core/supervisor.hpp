@@ -146,6 +146,7 @@ class Supervisor {
     uint64_t job_timeout_ms() const;
     uint64_t task_timeout_of(size_t slot, const JobSpec& job);
     uint64_t task_timeout_of(size_t slot, uint64_t timeout_ms);  // of a task
+    uint64_t command_backstop_ms() const;
     size_t describe_batch_job(size_t slot, size_t i, uint64_t timeout_ms, size_t max_bytes);
     void handle_signal(int signal);
     void begin_stop();
@@ -181,15 +182,16 @@ class Supervisor {
     struct SlotLife {               // one slot's worker, across its replacements
         bool up = false;
         Clock::time_point started;
-        Clock::time_point restart_due;  // when down: when to fork its replacement
-        uint64_t jobs_done = 0;         // by the current worker
-        uint64_t jobs_sent = 0;         // to the current worker (recycling counts them)
-        uint32_t quick_deaths = 0;      // consecutive deaths with no job done, under 1 s old
-        uint64_t timed_out_seq = 0;     // the task job it was killed for overrunning
-        uint64_t faulted_seq = 0;       // the job whose result it broke the protocol on
-        bool confirmed = false;         // a process worker: it said it started
-        bool start_timed_out = false;   // killed for not starting
-        int64_t died_ns = 0;            // when its predecessor's death was handled (realtime)
+        Clock::time_point restart_due;    // when down: when to fork its replacement
+        uint64_t jobs_done = 0;           // by the current worker
+        uint64_t jobs_sent = 0;           // to the current worker (recycling counts them)
+        uint32_t quick_deaths = 0;        // consecutive deaths with no job done, under 1 s old
+        uint64_t timed_out_seq = 0;       // the task job it was killed for overrunning
+        bool timed_out_backstop = false;  // ... or the command it did not end on time
+        uint64_t faulted_seq = 0;         // the job whose result it broke the protocol on
+        bool confirmed = false;           // a process worker: it said it started
+        bool start_timed_out = false;     // killed for not starting
+        int64_t died_ns = 0;              // when its predecessor's death was handled (realtime)
     };
     std::vector<SlotLife> lives_;
     std::deque<Clock::time_point> recent_restarts_;

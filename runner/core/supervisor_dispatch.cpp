@@ -38,8 +38,18 @@ uint64_t Supervisor::task_timeout_of(size_t slot, uint64_t timeout_ms) {
     return timeout_ms;
 }
 
+// A command's timeout is the worker's to enforce (--termseq on its process group); a
+// worker that has not ended it this long after (SIGSTOPped, stuck) is killed with it.
+uint64_t Supervisor::command_backstop_ms() const {
+    uint64_t ms = 2000;
+    for (const TermStep& step : options_.command_settings.termseq)
+        ms += static_cast<uint64_t>(step.wait.count());
+    return ms;
+}
+
 uint64_t Supervisor::task_timeout_of(size_t slot, const JobSpec& job) {
-    return job.kind == JobSpec::Kind::task ? task_timeout_of(slot, job.timeout_ms) : 0;
+    if (job.kind == JobSpec::Kind::task) return task_timeout_of(slot, job.timeout_ms);
+    return job.timeout_ms ? task_timeout_of(slot, job.timeout_ms + command_backstop_ms()) : 0;
 }
 
 bool Supervisor::dispatch() {
@@ -158,7 +168,8 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
                            ring, write_slots_[i],
                            [&](capnp::MessageBuilder& message) { build_job(job, message); },
                            /*notify=*/false)) {
-                scheduler_.dispatch_first(slot, now_ns, task_timeout_of(slot, job));
+                scheduler_.dispatch_first(slot, now_ns, task_timeout_of(slot, job),
+                                          job.kind != JobSpec::Kind::task);
                 ++life.jobs_sent;
             } else {
                 // Cannot happen while max_message_words is an upper bound (tested); the
@@ -187,7 +198,8 @@ bool Supervisor::dispatch_by_copy(size_t slot, const JobSpec& job) {
     if (outcome == ipc::PushOutcome::failed)
         fail_first_pending(slot, "could not hand the job to a worker: " + error);
     else {
-        scheduler_.dispatch_first(slot, realtime_ns(), task_timeout_of(slot, job));
+        scheduler_.dispatch_first(slot, realtime_ns(), task_timeout_of(slot, job),
+                                  job.kind != JobSpec::Kind::task);
         ++lives_[slot].jobs_sent;
     }
     return true;

@@ -64,8 +64,10 @@ void Supervisor::cancel_unstarted(QueuedJob& job) {
 }
 
 // In-process tasks cannot be interrupted: one that overruns its timeout gets its worker
-// SIGKILLed, and handle_worker_exit reports it as timed out. The job a worker runs is
-// the oldest it holds (it runs them in order).
+// SIGKILLed, and handle_worker_exit reports it as timed out. So does a command whose
+// worker did not end it by its timeout and a backstop (the worker is stopped or stuck;
+// the command's group is killed with it). The job a worker runs is the oldest it holds
+// (it runs them in order).
 void Supervisor::check_task_timeouts() {
     const int64_t now = ipc::monotonic_ns();
     for (size_t slot = 0; slot < lives_.size(); ++slot) {
@@ -76,6 +78,7 @@ void Supervisor::check_task_timeouts() {
         const int64_t limit = static_cast<int64_t>(running->task_timeout_ms) * 1'000'000;
         if (now - status_[slot].job_start_ns.load(std::memory_order_relaxed) <= limit) continue;
         lives_[slot].timed_out_seq = seq;
+        lives_[slot].timed_out_backstop = running->timeout_is_backstop;
         if (workers_->pid(slot) > 0) kill(workers_->pid(slot), SIGKILL);
     }
 }

@@ -63,10 +63,12 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
     if (!retired && (!stopping_ || exit.wait_status != 0)) {
         std::string line = "ringrun: worker " + std::to_string(slot + 1) + " (pid " +
                            std::to_string(exit.pid) + ") ";
-        line += life.timed_out_seq     ? "was killed: its task overran --timeout"
-                : life.start_timed_out ? "was killed: it had not started 5 s after its fork "
-                                         "(stuck on a lock held at the fork?)"
-                                       : describe_exit(exit.wait_status);
+        line += life.timed_out_backstop ? "was killed: it had not ended its command on "
+                                          "--timeout (stopped or stuck)"
+                : life.timed_out_seq    ? "was killed: its task overran --timeout"
+                : life.start_timed_out  ? "was killed: it had not started 5 s after its fork "
+                                          "(stuck on a lock held at the fork?)"
+                                        : describe_exit(exit.wait_status);
         const auto blamed = std::find_if(lost.begin(), lost.end(),
                                          [&](const QueuedJob* job) { return was_running(*job); });
         if (blamed != lost.end()) line += " while running job " + std::to_string((*blamed)->seq);
@@ -90,6 +92,7 @@ void Supervisor::handle_worker_exit(const WorkerExit& exit) {
         }
     }
     life.timed_out_seq = 0;
+    life.timed_out_backstop = false;
     life.faulted_seq = 0;
     life.start_timed_out = false;
     held_results_[slot] = HeldResults{};
@@ -125,8 +128,15 @@ void Supervisor::retire_lost_job(QueuedJob& job, size_t slot, const WorkerExit& 
     result.worker_slot = static_cast<uint32_t>(slot);
     if (job.seq == lives_[slot].timed_out_seq) {
         result.status = JobStatus::timeout;
-        result.error_text = "timed out after " + std::to_string(job.task_timeout_ms) +
-                            " ms; its worker was killed and replaced";
+        if (job.timeout_is_backstop)
+            result.error_text =
+                "timed out after " + std::to_string(job.task_timeout_ms - command_backstop_ms()) +
+                " ms, and its worker had not ended it " + std::to_string(command_backstop_ms()) +
+                " ms later (stopped or stuck): the command and its worker "
+                "were killed, and the worker replaced";
+        else
+            result.error_text = "timed out after " + std::to_string(job.task_timeout_ms) +
+                                " ms; its worker was killed and replaced";
         finish_job(job, result);
         scheduler_.retire(job);
         return;

@@ -54,8 +54,9 @@ void wrong_type(PipelineErrors& errors, const toml::node& node, const std::strin
 
 std::optional<uint32_t> positive_integer(PipelineErrors& errors, const toml::node& node,
                                          const std::string& what, int64_t minimum) {
-    auto v = node.value<int64_t>();
-    if (!node.is_integer() || !v) {
+    // Only an integer is read as one: a float such as 1e308 would not convert defined.
+    auto v = node.is_integer() ? node.value<int64_t>() : std::nullopt;
+    if (!v) {
         wrong_type(errors, node, what, "an integer");
         return std::nullopt;
     }
@@ -78,7 +79,7 @@ std::optional<std::string> string_value(PipelineErrors& errors, const toml::node
 
 // A size: "2G", "500M", or a number of bytes.
 uint64_t size_value(PipelineErrors& errors, const toml::node& node, const std::string& what) {
-    if (auto bytes = node.value<int64_t>(); node.is_integer() && bytes && *bytes > 0)
+    if (auto bytes = node.is_integer() ? node.value<int64_t>() : std::nullopt; bytes && *bytes > 0)
         return static_cast<uint64_t>(*bytes);
     if (node.is_string()) {
         try {
@@ -116,6 +117,7 @@ std::optional<uint64_t> timeout_value(PipelineErrors& errors, const toml::node& 
     double seconds = 0;
     if (node.is_integer() || node.is_floating_point()) {
         seconds = *node.value<double>();
+        if (!(seconds <= kLongestDurationSeconds)) seconds = -1;  // NaN too
     } else if (!node.is_string() ||
                !parse_duration_seconds(std::string(*node.value<std::string_view>()), seconds)) {
         seconds = -1;
@@ -204,7 +206,9 @@ std::vector<std::string> each_values(PipelineErrors& errors, const toml::node& n
             return values;
         }
         int64_t first = *(*bounds)[0].value<int64_t>(), last = *(*bounds)[1].value<int64_t>();
-        if (last < first || last - first >= 10'000'000) {
+        // The difference in unsigned arithmetic: [INT64_MIN, INT64_MAX] must not overflow.
+        if (last < first ||
+            static_cast<uint64_t>(last) - static_cast<uint64_t>(first) >= 10'000'000) {
             errors.add(pos(arg.source()),
                        what + ".range [" + std::to_string(first) + ", " + std::to_string(last) +
                            "] must have first <= last (and under 10 million values)");
