@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <iostream>
 #include <memory>
 
@@ -185,6 +186,15 @@ int main(int argc, char** argv) {
     } catch (const UsageError& e) {
         std::cerr << "ringrun: " << e.what() << "\n";
         return kExitUsage;
+    } catch (const sys::SystemError& e) {
+        const int error = e.error_number();
+        if (error != ENOSPC && error != EDQUOT && error != EFBIG) {
+            std::cerr << "ringrun: " << e.what() << "\n";
+            return kExitUsage;
+        }
+        // Every row written so far is whole: --resume goes on from them.
+        std::cerr << "ringrun: " << e.what() << "; the run stopped (--resume goes on)\n";
+        return kExitRecordsFull;
     } catch (const std::exception& e) {
         std::cerr << "ringrun: " << e.what() << "\n";
         return kExitUsage;

@@ -6,7 +6,8 @@
 //  - line-buffered: whole lines written at once to the run's own stdout or stderr
 //    under the run's output lock (with the job's tag in front), as soon as they arrive.
 // Must never hold more than the limit in memory, and never write a partial line in
-// line-buffered mode except a job's last, unterminated one.
+// line-buffered mode except a job's last, unterminated one: a line longer than the
+// limit waits in the file and goes out whole, under the lock.
 #pragma once
 
 #include <cstdint>
@@ -42,11 +43,14 @@ class OutputCapture {
 
   private:
     void write_lines(bool everything);
+    void hold_partial_line();
+    void write_held_line();
     std::string& memory_;  // grouped: the inline output; line-buffered: the pending line
     std::string& file_;    // set to the spill path once used
     Settings settings_;
     int fd_ = -1;
     uint64_t bytes_ = 0;
+    uint64_t held_bytes_ = 0;  // line-buffered: the start of a long line, in the file
 };
 
 }  // namespace ringrun

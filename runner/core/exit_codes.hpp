@@ -10,6 +10,7 @@ namespace ringrun {
 
 inline constexpr int kExitMaxFailed = 101;        // that many failed jobs, or more
 inline constexpr int kExitRestartLimit = 102;     // workers died faster than --max-restarts allows
+inline constexpr int kExitRecordsFull = 103;      // a record could not be written: a full disk
 inline constexpr int kExitInterruptedBase = 128;  // + the signal number
 inline constexpr int kExitOutputClosed = 141;
 inline constexpr int kExitUsage = 255;  // a bad command line, option value or input file

@@ -212,7 +212,7 @@ class PipelineSource : public InputSource {
         std::string line = instance.id + "\t" + status + "\t" + std::to_string(r.exit_code) + "\t" +
                            std::to_string(r.signal) + "\t" + std::to_string(r.start_ns) + "\t" +
                            std::to_string(r.end_ns) + "\t" + command_hash(instance) + "\n";
-        sys::write_all(state_fd_, line.data(), line.size(), "pipeline state");
+        write_row(state_fd_, line, "the state file");
     }
 
     const PipelineFile& file_;

@@ -53,7 +53,7 @@ void JoblogWriter::job_finished(uint64_t seq, const JobResult& r, const std::str
     line_ = numbers;
     for (char c : command) line_ += c == '\n' ? '\0' : c;  // as GNU parallel writes it
     line_ += '\n';
-    sys::write_all(fd_, line_.data(), line_.size(), path_);
+    write_row(fd_, line_, path_);
 }
 
 std::map<uint64_t, LoggedJob> read_joblog(const std::string& path) {

@@ -91,6 +91,23 @@ int open_record_file(const std::string& path, RecordFileMode mode, const std::st
     return fd;
 }
 
+void write_row(int fd, std::string_view row, const std::string& what) {
+    size_t done = 0;
+    while (done < row.size()) {
+        const ssize_t n =
+            sys::retry_eintr([&] { return ::write(fd, row.data() + done, row.size() - done); });
+        if (n < 0) {
+            const int error = errno;
+            struct stat st;
+            if (done > 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                st.st_size >= static_cast<off_t>(done))
+                (void)!::ftruncate(fd, st.st_size - static_cast<off_t>(done));
+            throw sys::SystemError("write", what, error);
+        }
+        done += static_cast<size_t>(n);
+    }
+}
+
 std::string read_record_file(int fd) {
     std::string text;
     char buf[65536];

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace ringrun {
 
@@ -19,6 +20,11 @@ enum class RecordFileMode {
 // An open file descriptor for path (O_WRONLY, O_APPEND when appending), or UsageError
 // naming what (e.g. "--joblog") and why.
 int open_record_file(const std::string& path, RecordFileMode mode, const std::string& what);
+
+// Writes one row (a joblog line, a JSON line, a state line) to fd, whole or not at all:
+// if the disk fills up part way, the part written is cut off again before SystemError is
+// thrown (ENOSPC, which stops the run: docs/exit-codes.md).
+void write_row(int fd, std::string_view row, const std::string& what);
 
 // What a file opened for appending holds (whole rows only, once opened); "" if it was
 // opened write-only.

@@ -162,7 +162,7 @@ void ResultsWriter::job_finished(uint64_t seq, uint32_t slot,
         output("stdout", r.out, r.out_file);
         output("stderr", r.err, r.err_file);
         line_ += "}\n";
-        sys::write_all(jsonl_fd_, line_.data(), line_.size(), target_);
+        write_row(jsonl_fd_, line_, target_);
         return;
     }
     const OwnedDirectory dir = top_->below(job_directory(seq, slot, inputs));
