@@ -1,6 +1,6 @@
-// What used to hang or crash the supervisor, through the binary: a worker stopped under
-// a command with --timeout, a full /dev/shm, and numbers that overflowed (the widest
-// range, a float limit, durations past 1e9 s).
+// What used to hang, crash or fail jobs for nothing, through the binary: a worker stopped
+// under a command with --timeout, a full /dev/shm, a moment out of processes (ulimit -u),
+// and numbers that overflowed (the widest range, a float limit, durations past 1e9 s).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -49,6 +49,21 @@ TEST(Hangs, AFullDevShmIsOneLineNotASigbus) {
     EXPECT_NE(r.err.find("/dev/shm has no room for the run's shared memory"), std::string::npos)
         << r.err;
     EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+}
+
+TEST(ProcessLimit, CommandsThatFindNoFreeProcessSlotWaitForOneInsteadOfFailing) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to run as another user under ulimit -u";
+    // As nobody with 7 processes: the shell, ringrun, its reaper and 3 workers leave room
+    // for one command at a time, so two of three spawns find none for a moment.
+    std::string inputs;
+    for (int i = 0; i < 30; ++i) inputs += " 0.05";
+    auto r = run_program(
+        {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "bash", "-c",
+         "ulimit -u 7 && exec " + std::string(RINGRUN_BINARY) + " -j3 sleep :::" + inputs});
+    if (r.err.find("fork(worker)") != std::string::npos || r.exit_code == 126 || r.exit_code == 127)
+        GTEST_SKIP() << "cannot run it as nobody here: " << r.err;
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("Resource temporarily unavailable"), std::string::npos) << r.err;
 }
 
 TEST(Overflows, TheWidestRangeAndAFloatLimitAreErrorsAtTheirLines) {

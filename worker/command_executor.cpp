@@ -11,12 +11,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "ipc/slot_status.hpp"
 #include "ipc/system_call.hpp"
 #include "worker/memory_limit.hpp"
 
@@ -26,6 +29,8 @@ namespace ringrun {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+constexpr std::chrono::milliseconds kSpawnRetryFor{30'000};  // out of processes: how long
 
 struct Pipe {
     int read_end = -1;
@@ -237,13 +242,25 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
     int rc;
     {
         SpawnSetup setup(job, captured ? out->write_end : -1, captured ? err->write_end : -1);
-        if (job.kind == JobSpec::Kind::shell || limited) {
-            rc = posix_spawn(&pid, argv[0], setup.actions(), setup.attr(), argv.data(), env);
-        } else {
-            std::string program = resolve_program(args[0]);
+        const std::string program = job.kind == JobSpec::Kind::shell || limited
+                                        ? std::string(argv[0])
+                                        : resolve_program(args[0]);
+        // Out of processes or memory for a moment (ulimit -u, a fork bomb next door):
+        // wait and try again, 5 ms doubling to 1 s, for up to about 30 s. The job's
+        // attempt is not charged; its timeout starts when it does.
+        auto backoff = std::chrono::milliseconds(5);
+        auto waited = std::chrono::milliseconds(0);
+        for (;;) {
             rc = posix_spawnp(&pid, program.c_str(), setup.actions(), setup.attr(), argv.data(),
                               env);
+            if ((rc != EAGAIN && rc != ENOMEM) || waited >= kSpawnRetryFor) break;
+            std::this_thread::sleep_for(backoff);
+            waited += backoff;
+            backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
         }
+        if (rc == 0 && limits.started_ns && job.timeout_ms > 0 &&
+            waited > std::chrono::milliseconds(0))
+            limits.started_ns->store(ipc::monotonic_ns(), std::memory_order_relaxed);
     }
     // Published first thing: until then, this worker's death would orphan the command.
     if (rc == 0 && limits.running_group)
@@ -254,6 +271,8 @@ JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLim
     }
     if (rc != 0) {
         describe_spawn_failure(job, args[0], rc, r);
+        if (rc == EAGAIN || rc == ENOMEM)
+            r.error_text += " (tried for " + std::to_string(kSpawnRetryFor.count() / 1000) + " s)";
         r.end_ns = realtime_ns();
         return r;
     }

@@ -37,6 +37,9 @@ struct CommandLimits {
     std::string output_directory;             // where such files go (the run's directory)
     ipc::RobustMutex* output_lock = nullptr;  // --line-buffer: held while printing
     ipc::StderrTail* stderr_tail = nullptr;   // given the command's stderr as it comes
+    // Where a timed job's start is published (the supervisor's backstop counts from it):
+    // set again once a command that had to wait for a process slot starts.
+    std::atomic<int64_t>* started_ns = nullptr;
 };
 
 JobResult run_command(const JobSpec& job, uint32_t worker_slot, const CommandLimits& limits = {});

@@ -324,6 +324,7 @@ void WorkerContext::configure(const WorkerSettings& settings, ipc::SlotStatusTab
     command_limits.output_directory = spill.path();
     command_limits.output_lock = &table.output_lock();
     command_limits.stderr_tail = &table[slot].stderr_tail;
+    command_limits.started_ns = &table[slot].job_start_ns;
     before_first_task = settings.before_first_task;
     recycling = settings.recycling;
     attach_status(&table[slot]);
