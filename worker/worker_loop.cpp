@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "worker/descendants.hpp"
 #include "worker/job_codec.hpp"
 #include "worker/memory_limit.hpp"
 #include "worker/result_records_ahead.hpp"
@@ -332,7 +333,9 @@ void WorkerContext::configure(const WorkerSettings& settings, ipc::SlotStatusTab
 
 JobResult execute_job(const JobSpec& job, WorkerContext& context) {
     if (job.kind == JobSpec::Kind::task) return run_task(job, context);
-    return run_command(job, context.slot, context.command_limits);
+    JobResult result = run_command(job, context.slot, context.command_limits);
+    if (context.own_process) reap_exited_descendants();  // daemons of its that ended
+    return result;
 }
 
 void run_worker_loop(WorkerContext& context) {

@@ -17,6 +17,7 @@
 #include "ipc/shared_segment.hpp"
 #include "ipc/system_call.hpp"
 #include "runner/core/worker_backend.hpp"
+#include "worker/descendants.hpp"
 #include "worker/process_title.hpp"
 #include "worker/worker_loop.hpp"
 
@@ -170,14 +171,17 @@ class ProcessWorkers : public WorkerBackend {
         context.own_process = true;
         context.faults = fault_plan_from_environment();
         stall_first_start_if_asked();
+        adopt_descendants();  // nothing a command starts outlives this worker
         try {
             run_worker_loop(context);
         } catch (const std::exception& e) {
             std::string line =
                 "ringrun: worker " + std::to_string(slot + 1) + ": " + e.what() + "\n";
             (void)!::write(2, line.data(), line.size());
+            kill_descendants();
             _exit(70);
         }
+        kill_descendants();
         _exit(0);
     }
 
