@@ -23,6 +23,7 @@
 #include "runner/pipeline/pipeline_cli.hpp"
 #include "runner/records/job_reporter.hpp"
 #include "runner/records/joblog.hpp"
+#include "runner/records/start_log.hpp"
 #include "runner/templates/command_template.hpp"
 #include "runner/templates/line_tag_builder.hpp"
 #include "worker/process_title.hpp"
@@ -113,12 +114,22 @@ int run(const CliOptions& cli) {
     output.print_stdout = !cli.results;  // saved instead (as GNU parallel)
     OutputPrinter printer(output);
     std::unique_ptr<JoblogWriter> joblog;
+    std::optional<StartLog> start_log;
     if (cli.joblog) {
         // --resume and friends add to the log they read (as GNU parallel); +FILE appends.
         const bool append =
             cli.joblog->front() == '+' || cli.resume || cli.resume_failed || cli.retry_failed;
-        joblog = std::make_unique<JoblogWriter>(
-            cli.joblog->front() == '+' ? cli.joblog->substr(1) : *cli.joblog, append);
+        const std::string path = cli.joblog->front() == '+' ? cli.joblog->substr(1) : *cli.joblog;
+        joblog = std::make_unique<JoblogWriter>(path, append);
+        if (path != "-") {
+            start_log.emplace(path, append);
+            const auto unfinished = start_log->unfinished(log);
+            if ((cli.resume || cli.resume_failed) && !unfinished.empty())
+                std::cerr << "ringrun: " << unfinished.size()
+                          << " job(s) had started in an earlier run that ended before they did"
+                             " (seq "
+                          << seq_list(unfinished) << "): they run again, and may have run twice\n";
+        }
     }
     std::unique_ptr<ResultsWriter> results;
     if (cli.results) results = std::make_unique<ResultsWriter>(*cli.results);
@@ -153,6 +164,7 @@ int run(const CliOptions& cli) {
         hooks.start_gate = &gate.emplace(cli.memfree_bytes, cli.max_load);
     std::optional<HaltRule> halt;
     if (cli.halt.active()) hooks.stop_rule = &halt.emplace(cli.halt, command);
+    if (start_log) hooks.start_listener = &*start_log;
     std::optional<ProgressMeter> progress;
     if (cli.bar || cli.progress || cli.eta)
         hooks.progress = &progress.emplace(ProgressMeter::Options{

@@ -295,12 +295,25 @@ TEST(ParallelJoblog, ResumeAfterTheSupervisorIsKilledLosesAndRepeatsNothing) {
     const size_t logged = joblog_rows(log).size() - 1;
     EXPECT_GE(logged, 29u);
     EXPECT_LT(logged, 60u);
+    // Jobs that had begun (their file exists) but have no row: --resume must name them.
+    std::set<std::string> logged_seqs;
+    auto before = joblog_rows(log);
+    for (size_t i = 1; i < before.size(); ++i) logged_seqs.insert(before[i][0]);
+    size_t begun_unlogged = 0;
+    for (int i = 1; i <= 60; ++i)
+        begun_unlogged += fs::exists(done + "/" + std::to_string(i)) &&
+                          !logged_seqs.count(std::to_string(i));
+    EXPECT_GE(begun_unlogged, 1u);
 
     std::vector<std::string> resume = {"--joblog", log, "--resume", "-j4", "touch " + done + "/{}",
                                        ":::"};
     for (int i = 1; i <= 60; ++i) resume.push_back(std::to_string(i));
     auto r = ringrun(resume);
     EXPECT_EQ(r.exit_code, 0) << r.err;
+    const size_t named = r.err.find(" job(s) had started in an earlier run");
+    ASSERT_NE(named, std::string::npos) << r.err;
+    EXPECT_GE(std::stoul(r.err.substr(r.err.rfind(' ', named - 1) + 1)), begun_unlogged) << r.err;
+    EXPECT_NE(r.err.find("may have run twice"), std::string::npos) << r.err;
     std::map<std::string, int> times_logged;
     auto rows = joblog_rows(log);
     for (size_t i = 1; i < rows.size(); ++i) ++times_logged[rows[i][0]];

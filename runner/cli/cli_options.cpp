@@ -261,8 +261,8 @@ CliOutcome parse_command_line(int argc, char** argv) {
         "PARALLEL_JOBSLOT ({%}).\n"
         "Exit status: 0 if every job succeeded; 1-100 the number of failed jobs; 101 more\n"
         "than 100 failed; with --halt, as GNU parallel; 102 stopped by --max-restarts;\n"
-        "103 a record could not be written (a full disk); 130/143 interrupted by SIGINT/SIGTERM; 141 stdout closed; 255 usage or internal\n"
-        "error.");
+        "103 a record could not be written (a full disk); 130/143 interrupted by\n"
+        "SIGINT/SIGTERM; 141 stdout closed; 255 usage or internal error.");
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

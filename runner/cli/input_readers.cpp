@@ -9,7 +9,9 @@
 // GCC 12 with -fsanitize=address warns that libstdc++'s own regex compiler may use an
 // uninitialised std::function (GCC bug 105562, a false positive, reported where the
 // template is instantiated): silenced in this file, the only one that compiles a regex.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <regex>
 
 #include "ipc/system_call.hpp"
@@ -17,7 +19,7 @@
 namespace ringrun {
 
 ArgumentProduct::ArgumentProduct(std::vector<InputList> lists, bool wrap_links)
-    : lists_(std::move(lists)), wrap_links_(wrap_links) {
+    : lists_(std::move(lists)) {
     done_ = lists_.empty();
     for (size_t i = 0; i < lists_.size(); ++i) {
         if (groups_.empty() || !lists_[i].linked)

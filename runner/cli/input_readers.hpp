@@ -42,7 +42,6 @@ class ArgumentProduct : public InputSource {
     };
     std::vector<InputList> lists_;
     std::vector<Group> groups_;
-    bool wrap_links_;
     bool done_;
 };
 

@@ -60,10 +60,19 @@ class ProgressListener {
     virtual std::chrono::milliseconds interval() const = 0;
 };
 
+// Told of each job as it is handed to a worker for its first attempt, before it can
+// start (--joblog's start log, which lets --resume say what may have run twice).
+class StartListener {
+  public:
+    virtual ~StartListener() = default;
+    virtual void job_handed_out(uint64_t seq) = 0;
+};
+
 struct FrontEndHooks {
     StartGate* start_gate = nullptr;
     StopRule* stop_rule = nullptr;
     ProgressListener* progress = nullptr;
+    StartListener* start_listener = nullptr;
     // Runs in each worker before its first in-process task (the library's start hook).
     std::function<void()> before_first_task;
     // Called once the first workers have been started (the library's Pool returns from

@@ -100,8 +100,8 @@ class Scheduler {
     // suspect, and a suspect first only to a slot that holds nothing (then alone).
     size_t sendable_now(size_t slot, size_t wanted) const;
     // Moves the first job pending for slot into its jobs in flight, stamped with now_ns.
-    void dispatch_first(size_t slot, int64_t now_ns = 0, uint64_t task_timeout_ms = 0,
-                        bool backstop = false) {
+    const QueuedJob& dispatch_first(size_t slot, int64_t now_ns = 0, uint64_t task_timeout_ms = 0,
+                                    bool backstop = false) {
         const size_t l = lane(slot);
         QueuedJob& job = at(pending_[l].front());
         job.dispatched_ns = now_ns;
@@ -113,6 +113,7 @@ class Scheduler {
         }
         in_flight_[slot].push_back(job.entry);
         pending_[l].pop_front();
+        return job;
     }
     // The oldest job in flight in slot (whose result comes next).
     const QueuedJob* oldest_in_flight(size_t slot) const {

@@ -147,6 +147,7 @@ class Supervisor {
     uint64_t task_timeout_of(size_t slot, const JobSpec& job);
     uint64_t task_timeout_of(size_t slot, uint64_t timeout_ms);  // of a task
     uint64_t command_backstop_ms() const;
+    void handed_out(const QueuedJob& job);  // tells the start listener, if any
     size_t describe_batch_job(size_t slot, size_t i, uint64_t timeout_ms, size_t max_bytes);
     void handle_signal(int signal);
     void begin_stop();

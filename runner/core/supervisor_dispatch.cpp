@@ -52,6 +52,10 @@ uint64_t Supervisor::task_timeout_of(size_t slot, const JobSpec& job) {
     return job.timeout_ms ? task_timeout_of(slot, job.timeout_ms + command_backstop_ms()) : 0;
 }
 
+void Supervisor::handed_out(const QueuedJob& job) {
+    if (hooks_.start_listener && job.attempt == 1) hooks_.start_listener->job_handed_out(job.seq);
+}
+
 bool Supervisor::dispatch() {
     if (stopping_ || !scheduler_.has_pending() || !may_start_jobs()) return false;
     bool progress = false;
@@ -161,15 +165,15 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
             if (record_compact_[i]) {
                 write_compact_record(compact_batch_[i], write_slots_[i].data);
                 ring.commit(write_slots_[i], ipc::kCompactRecord, /*notify=*/false);
-                scheduler_.dispatch_first(slot, now_ns,
-                                          task_timeout_of(slot, compact_batch_[i].timeout_ms));
+                handed_out(scheduler_.dispatch_first(
+                    slot, now_ns, task_timeout_of(slot, compact_batch_[i].timeout_ms)));
                 ++life.jobs_sent;
             } else if (ipc::build_in_record(
                            ring, write_slots_[i],
                            [&](capnp::MessageBuilder& message) { build_job(job, message); },
                            /*notify=*/false)) {
-                scheduler_.dispatch_first(slot, now_ns, task_timeout_of(slot, job),
-                                          job.kind != JobSpec::Kind::task);
+                handed_out(scheduler_.dispatch_first(slot, now_ns, task_timeout_of(slot, job),
+                                                     job.kind != JobSpec::Kind::task));
                 ++life.jobs_sent;
             } else {
                 // Cannot happen while max_message_words is an upper bound (tested); the
@@ -198,8 +202,8 @@ bool Supervisor::dispatch_by_copy(size_t slot, const JobSpec& job) {
     if (outcome == ipc::PushOutcome::failed)
         fail_first_pending(slot, "could not hand the job to a worker: " + error);
     else {
-        scheduler_.dispatch_first(slot, realtime_ns(), task_timeout_of(slot, job),
-                                  job.kind != JobSpec::Kind::task);
+        handed_out(scheduler_.dispatch_first(slot, realtime_ns(), task_timeout_of(slot, job),
+                                             job.kind != JobSpec::Kind::task));
         ++lives_[slot].jobs_sent;
     }
     return true;

@@ -273,7 +273,7 @@ void Pool::map_erased(std::string_view task, const std::function<bool(std::strin
             try {
                 const size_t wanted = std::min(kBatch, window - outstanding);
                 while (batch.size() < wanted && (more = next_payload(payload)))
-                    batch.emplace_back(std::move(payload), &results, next_index + batch.size());
+                    batch.push_back({std::move(payload), &results, next_index + batch.size()});
                 const size_t submitted = batch.size();
                 if (submitted > 0) engine_->queue_.submit_map(batch, !driver.driving());
                 next_index += submitted;
