@@ -32,6 +32,10 @@ TEST(BenchCommand, TheCrashRowContrastsProcessesWithThreads) {
     EXPECT_NE(processes.find("\"run_completed\": true"), std::string::npos) << processes;
     EXPECT_NE(processes.find("\"failed\": 0,"), std::string::npos) << processes;
     EXPECT_EQ(processes.find("\"worker_restarts\": 0,"), std::string::npos) << processes;
+    // Each crash_once_timed crash came back as a retry on processes: a time, not null.
+    EXPECT_NE(processes.find("\"crash_to_retry_p50_us\": "), std::string::npos) << processes;
+    EXPECT_EQ(processes.find("\"crash_to_retry_p50_us\": null"), std::string::npos) << processes;
+    EXPECT_NE(threads.find("\"crash_to_retry_p50_us\": null"), std::string::npos) << threads;
     EXPECT_NE(threads.find("\"run_completed\": false"), std::string::npos) << threads;
     EXPECT_NE(threads.find("whole run lost: the process died of SIGSEGV"), std::string::npos)
         << threads;
@@ -39,12 +43,14 @@ TEST(BenchCommand, TheCrashRowContrastsProcessesWithThreads) {
         std::string noop = cell_line(r.out, backend, "noop");
         ASSERT_FALSE(noop.empty()) << r.out;
         EXPECT_NE(noop.find("\"completed\": 100000,"), std::string::npos) << noop;
-        // Every figure of the pool measured. The machine's core round trip may be null (a
-        // test beside this one can keep a CPU from the probe for its whole second).
+        // Every figure of the pool measured. The crash figures are the crash row's, and the
+        // machine's core round trip may be null (a test beside this one can keep a CPU from
+        // the probe for its whole second).
         EXPECT_NE(noop.find(", \"core_loop_ns\": ["), std::string::npos) << noop;
-        const size_t core = noop.find(", \"core_round_trip_ns\": ");
-        ASSERT_NE(core, std::string::npos) << noop;
-        noop.erase(core);
+        EXPECT_NE(noop.find(", \"core_round_trip_ns\": "), std::string::npos) << noop;
+        const size_t crash = noop.find(", \"crash_to_retry_p50_us\": ");
+        ASSERT_NE(crash, std::string::npos) << noop;
+        noop.erase(crash);
         EXPECT_EQ(noop.find("null"), std::string::npos) << noop;
     }
 }

@@ -1,10 +1,13 @@
 // The built-in in-process tasks: noop, echo (returns its payload), spin (busy for N µs),
 // sleep (N ms), crash (raises SIGSEGV), alloc (N allocations of mixed sizes, freed),
-// crash_every (raises SIGSEGV on every Nth call in its process), spawn (runs a command,
+// crash_every (raises SIGSEGV on every Nth call in its process), crash_once_timed (crashes the
+// first time, and its retry says how long after the crash it ran), spawn (runs a command,
 // words split on spaces) and leak (N MiB never freed). They exist to measure the runner itself
 // (ringrun bench) and to show what a crash does on each backend. A payload that is not a number is
 // a task failure, never an exception.
+#include <fcntl.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -92,6 +95,36 @@ TaskOutcome crash_every(std::string_view payload) {
     return {};
 }
 
+int64_t monotonic_now_ns() {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+}
+
+// crash_once_timed PATH: the first call (PATH does not exist) writes the monotonic clock into
+// PATH and crashes its worker; a later call (its retry) returns the nanoseconds since then:
+// the time from a crash to the suspect's retry running, which ringrun bench reports.
+TaskOutcome crash_once_timed(std::string_view payload) {
+    const std::string path(payload);
+    if (path.empty()) return {false, {}, "crash_once_timed: no marker path"};
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        const std::string at = std::to_string(monotonic_now_ns());
+        const bool written = ::write(fd, at.data(), at.size()) == static_cast<ssize_t>(at.size());
+        ::close(fd);
+        if (!written) return {false, {}, "crash_once_timed: could not write " + path};
+        return crash(payload);
+    }
+    char text[32] = {};
+    const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const ssize_t n = in >= 0 ? ::read(in, text, sizeof text - 1) : -1;
+    if (in >= 0) ::close(in);
+    long long crashed_at = 0;
+    if (n <= 0 || !parse_count(std::string_view(text, static_cast<size_t>(n)), crashed_at))
+        return {false, {}, "crash_once_timed: " + path + " holds no time"};
+    return {true, std::to_string(monotonic_now_ns() - crashed_at), {}};
+}
+
 // leak: allocates N MiB, touches every page and never frees them (a task that leaks, to
 // show worker recycling); returns "PID RSS_KIB", the worker's pid and resident size after.
 TaskOutcome leak(std::string_view payload) {
@@ -140,6 +173,7 @@ void register_builtin_tasks(TaskRegistry& registry) {
     registry.add("crash", crash);
     registry.add("alloc", alloc);
     registry.add("crash_every", crash_every);
+    registry.add("crash_once_timed", crash_once_timed);
     registry.add("spawn", spawn);
     registry.add("leak", leak);
 }

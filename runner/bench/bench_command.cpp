@@ -92,6 +92,8 @@ struct CellFigures {
     std::atomic<uint64_t> completed{0};  // tasks with a result, in the rate run
     uint64_t failed = 0;                 // of those, not ok
     uint64_t restarts = 0;
+    double crash_to_retry_p50_us = -1;  // the crash row on processes: a crash to its retry
+    double crash_to_retry_p99_us = -1;
     bool finished = false;
 };
 
@@ -162,6 +164,25 @@ double percentile_us(std::vector<double>& samples, double p) {
     return samples[i];
 }
 
+// A task that crashes its worker once, 50 times over: how long from each crash to its
+// retry (alone, on the replacement worker) running, as crash_once_timed measures it.
+void measure_crash_to_retry(Pool& pool, CellFigures& f) {
+    char dir[] = "/tmp/ringrun-bench-crash.XXXXXX";
+    if (!mkdtemp(dir)) return;
+    std::vector<double> delays;
+    for (int i = 0; i < 50; ++i) {
+        const std::string marker = std::string(dir) + "/" + std::to_string(i);
+        try {
+            delays.push_back(std::stod(pool.apply("crash_once_timed", marker)) / 1000);
+        } catch (const std::exception&) {
+        }
+        ::unlink(marker.c_str());
+    }
+    ::rmdir(dir);
+    f.crash_to_retry_p50_us = percentile_us(delays, 0.50);
+    f.crash_to_retry_p99_us = percentile_us(delays, 0.99);
+}
+
 [[noreturn]] void run_cell(const Cell& cell, size_t workers) {
     CellFigures& f = *cell.figures;
     std::atomic<bool> sampling{true};
@@ -215,6 +236,8 @@ double percentile_us(std::vector<double>& samples, double p) {
         }
         f.p50_us = percentile_us(round_trips, 0.50);
         f.p99_us = percentile_us(round_trips, 0.99);
+        if (std::strcmp(w.task, "crash_every") == 0 && cell.backend == Backend::processes)
+            measure_crash_to_retry(pool, f);
         f.restarts = pool.stats().worker_restarts;
         pool.shutdown();
     }
@@ -222,6 +245,13 @@ double percentile_us(std::vector<double>& samples, double p) {
     sampler.join();
     f.finished = true;
     _exit(0);
+}
+
+std::string figure(double value, const char* format) {
+    if (value < 0) return "-";
+    char out[32];
+    std::snprintf(out, sizeof out, format, value);
+    return out;
 }
 
 std::string what_a_crash_did(const Cell& cell) {
@@ -237,16 +267,14 @@ std::string what_a_crash_did(const Cell& cell) {
                " results back";
     }
     if (!crashes) return "-";
-    return std::to_string(f.restarts) + " workers replaced, their tasks retried; run completed (" +
-           std::to_string(f.completed.load() - f.failed) + "/" +
-           std::to_string(cell.workload.tasks) + " ok)";
-}
-
-std::string figure(double value, const char* format) {
-    if (value < 0) return "-";
-    char out[32];
-    std::snprintf(out, sizeof out, format, value);
-    return out;
+    std::string did = std::to_string(f.restarts) +
+                      " workers replaced, their tasks retried; run completed (" +
+                      std::to_string(f.completed.load() - f.failed) + "/" +
+                      std::to_string(cell.workload.tasks) + " ok)";
+    if (f.crash_to_retry_p50_us >= 0)
+        did += "; crash to retry p50 " + figure(f.crash_to_retry_p50_us, "%.0f") + " us, p99 " +
+               figure(f.crash_to_retry_p99_us, "%.0f") + " us";
+    return did;
 }
 
 std::string json_number(double value, const char* format) {
@@ -315,7 +343,9 @@ void print_json(const std::vector<Cell>& cells, size_t workers) {
             "\"tasks\": %zu, \"completed\": %llu, \"failed\": %llu, \"tasks_per_second\": %s, "
             "\"round_trip_p50_us\": %s, \"round_trip_p99_us\": %s, \"startup_ms\": %s, "
             "\"peak_memory_bytes\": %llu, \"worker_restarts\": %llu, \"run_completed\": %s, "
-            "\"crash_outcome\": %s, \"core_round_trip_ns\": %s, \"core_loop_ns\": [%s]}%s\n",
+            "\"crash_outcome\": %s, \"crash_to_retry_p50_us\": %s, "
+            "\"crash_to_retry_p99_us\": %s, \"core_round_trip_ns\": %s, "
+            "\"core_loop_ns\": [%s]}%s\n",
             backend_name(c.backend), json_string(c.workload.name).c_str(),
             json_string(c.workload.task).c_str(), json_string(c.workload.payload).c_str(),
             c.workload.tasks, static_cast<unsigned long long>(f.completed.load()),
@@ -325,6 +355,8 @@ void print_json(const std::vector<Cell>& cells, size_t workers) {
             static_cast<unsigned long long>(f.peak_bytes.load()),
             static_cast<unsigned long long>(f.restarts), f.finished ? "true" : "false",
             json_string(what_a_crash_did(c)).c_str(),
+            json_number(f.crash_to_retry_p50_us, "%.1f").c_str(),
+            json_number(f.crash_to_retry_p99_us, "%.1f").c_str(),
             json_number(f.core_round_trip_ns, "%.0f").c_str(), core_loop_figures(f, ", ").c_str(),
             i + 1 < cells.size() ? "," : "");
     }

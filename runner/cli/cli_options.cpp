@@ -85,7 +85,8 @@ CliOutcome parse_command_line(int argc, char** argv) {
     std::string task;
     app.add_option("--task", task,
                    "Run the named in-process task with each input as its payload "
-                   "(built in: noop, echo, spin, sleep, crash, alloc, crash_every, spawn, leak)")
+                   "(built in: noop, echo, spin, sleep, crash, alloc, crash_every, "
+                   "crash_once_timed, spawn, leak)")
         ->type_name("NAME")
         ->group(kRunning);
     std::string delay, memfree;
