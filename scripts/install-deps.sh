@@ -8,7 +8,7 @@ set -eu
 
 packages="g++ cmake ninja-build meson pkg-config capnproto libcapnp-dev \
 libboost-dev libcli11-dev libtomlplusplus-dev libgtest-dev libgmock-dev \
-libbenchmark-dev clang-format parallel tmux"
+libbenchmark-dev clang-format clang parallel tmux"
 if [ "${1:-}" = "--bench" ]; then
     packages="$packages python3 findutils time"
 fi
