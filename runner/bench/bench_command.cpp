@@ -3,11 +3,9 @@
 // (a crash on threads) still reports how far it got.
 #include "runner/bench/bench_command.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +24,8 @@
 #include "ipc/system_call.hpp"
 #include "runner/bench/core_loop_speed.hpp"
 #include "runner/bench/core_round_trip.hpp"
+#include "runner/bench/cpu_hogs.hpp"
+#include "runner/bench/process_tree_usage.hpp"
 
 namespace ringrun {
 namespace {
@@ -86,6 +86,7 @@ struct CellFigures {
     double core_loop_ns[2] = {-1, -1};  // likewise, on each of two CPUs (-1: none)
     double startup_ms = -1;
     double tasks_per_second = -1;
+    double cpu_seconds_per_million = -1;  // user + system, every process, in the rate run
     double p50_us = -1;
     double p99_us = -1;
     std::atomic<uint64_t> peak_bytes{0};
@@ -103,59 +104,6 @@ struct Cell {
     CellFigures* figures;
     int wait_status = 0;
 };
-
-// The sampler below never allocates: it runs while the pool forks replacement workers
-// (the crash row), and a child forked while another thread holds the allocator's lock
-// may find it held for good (so says the sanitizers' allocator, at least).
-
-// Reads path into buf (NUL-terminated); its length, or 0.
-size_t read_small_file(const char* path, char* buf, size_t size) {
-    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    size_t used = 0;
-    for (ssize_t n; used + 1 < size && (n = ::read(fd, buf + used, size - 1 - used)) > 0;)
-        used += static_cast<size_t>(n);
-    ::close(fd);
-    buf[used] = '\0';
-    return used;
-}
-
-// Proportional set size of pid, in bytes (shared pages split among their users, so
-// that the segment every worker maps is counted once), or 0 if it is gone.
-uint64_t pss_bytes(long pid) {
-    char path[64], buf[4096];
-    std::snprintf(path, sizeof path, "/proc/%ld/smaps_rollup", pid);
-    if (read_small_file(path, buf, sizeof buf) == 0) return 0;
-    const char* pss = std::strstr(buf, "\nPss:");
-    return pss ? std::strtoull(pss + 5, nullptr, 10) * 1024 : 0;
-}
-
-// This process and its children (the pool's workers, and what they run).
-uint64_t memory_of_process_tree() {
-    uint64_t total = pss_bytes(getpid());
-    const int dir = ::open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) return total;
-    alignas(8) char entries[4096];
-    for (long n; (n = syscall(SYS_getdents64, dir, entries, sizeof entries)) > 0;) {
-        for (long at = 0; at < n;) {
-            const auto* e = reinterpret_cast<const struct dirent64*>(entries + at);
-            at += e->d_reclen;
-            if (e->d_name[0] == '.') continue;
-            char path[320], list[1024];
-            std::snprintf(path, sizeof path, "/proc/self/task/%s/children", e->d_name);
-            read_small_file(path, list, sizeof list);
-            for (char* p = list; *p;) {
-                char* end;
-                const long child = std::strtol(p, &end, 10);
-                if (end == p) break;
-                total += pss_bytes(child);
-                p = end;
-            }
-        }
-    }
-    ::close(dir);
-    return total;
-}
 
 double percentile_us(std::vector<double>& samples, double p) {
     if (samples.empty()) return -1;
@@ -208,6 +156,7 @@ void measure_crash_to_retry(Pool& pool, CellFigures& f) {
         f.startup_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 
         const Workload& w = cell.workload;
+        const double cpu_before = cpu_seconds_of_process_tree();
         const auto t1 = Clock::now();
         uint64_t failed = 0;
         const std::string_view payload = w.payload;
@@ -221,6 +170,8 @@ void measure_crash_to_retry(Pool& pool, CellFigures& f) {
         });
         const double seconds = std::chrono::duration<double>(Clock::now() - t1).count();
         f.tasks_per_second = static_cast<double>(w.tasks) / seconds;
+        f.cpu_seconds_per_million =
+            (cpu_seconds_of_process_tree() - cpu_before) * 1e6 / static_cast<double>(w.tasks);
         f.failed = failed;
 
         std::vector<double> round_trips;
@@ -302,27 +253,36 @@ const char* backend_name(Backend b) {
     return b == Backend::processes ? "processes" : "threads";
 }
 
-void print_table(const std::vector<Cell>& cells, size_t workers) {
-    std::printf("ringrun bench: %zu workers on %u cores; each cell in a fresh child process\n\n",
-                workers, std::thread::hardware_concurrency());
-    std::printf("%-10s %-18s %12s %9s %9s %10s %9s %11s %12s  %s\n", "backend", "workload",
-                "tasks/s", "p50 us", "p99 us", "start ms", "peak MiB", "core rt ns", "cpu loop ns",
-                "what a crash did");
+void print_table(const std::vector<Cell>& cells, size_t workers, size_t hogs) {
+    std::printf(
+        "ringrun bench: %zu workers on %u cores, %s; each cell in a fresh child "
+        "process\n\n",
+        workers, std::thread::hardware_concurrency(),
+        hogs == 0 ? "quiet (no hog)"
+                  : (std::to_string(hogs) + " CPU-bound hog process" + (hogs == 1 ? "" : "es") +
+                     " beside it")
+                        .c_str());
+    std::printf("%-10s %-18s %12s %9s %9s %9s %10s %9s %11s %12s  %s\n", "backend", "workload",
+                "tasks/s", "cpu s/M", "p50 us", "p99 us", "start ms", "peak MiB", "core rt ns",
+                "cpu loop ns", "what a crash did");
     for (const Cell& c : cells) {
         const CellFigures& f = *c.figures;
         std::string loop = core_loop_figures(f, " ");
         if (loop.empty()) loop = "-";
-        std::printf("%-10s %-18s %12s %9s %9s %10s %9s %11s %12s  %s\n", backend_name(c.backend),
-                    c.workload.name, figure(f.tasks_per_second, "%.0f").c_str(),
-                    figure(f.p50_us, "%.1f").c_str(), figure(f.p99_us, "%.1f").c_str(),
-                    figure(f.startup_ms, "%.2f").c_str(),
-                    figure(static_cast<double>(f.peak_bytes.load()) / (1 << 20), "%.1f").c_str(),
-                    figure(f.core_round_trip_ns, "%.0f").c_str(), loop.c_str(),
-                    what_a_crash_did(c).c_str());
+        std::printf(
+            "%-10s %-18s %12s %9s %9s %9s %10s %9s %11s %12s  %s\n", backend_name(c.backend),
+            c.workload.name, figure(f.tasks_per_second, "%.0f").c_str(),
+            figure(f.cpu_seconds_per_million, "%.2f").c_str(), figure(f.p50_us, "%.1f").c_str(),
+            figure(f.p99_us, "%.1f").c_str(), figure(f.startup_ms, "%.2f").c_str(),
+            figure(static_cast<double>(f.peak_bytes.load()) / (1 << 20), "%.1f").c_str(),
+            figure(f.core_round_trip_ns, "%.0f").c_str(), loop.c_str(),
+            what_a_crash_did(c).c_str());
     }
     std::printf(
-        "\ntasks/s: each task dispatched and gathered on its own (Pool::map); p50/p99: one "
-        "task's round trip\n(Pool::apply, one task at a time); start: Pool constructed to "
+        "\ntasks/s: each task dispatched and gathered on its own (Pool::map); cpu s/M: CPU "
+        "seconds (user +\nsystem, every process of the cell) per million tasks of that run; "
+        "p50/p99: one task's round trip\n(Pool::apply, one task at a time); start: Pool "
+        "constructed to "
         "first result; peak: proportional\nset size of the cell's processes together, "
         "sampled every 20 ms; core rt: a cache line's round trip\nbetween two cores just "
         "before the cell (tens of ns when they share a cache; on a virtual machine\nthe host "
@@ -332,15 +292,16 @@ void print_table(const std::vector<Cell>& cells, size_t workers) {
         "else, and every rate falls with it).\n");
 }
 
-void print_json(const std::vector<Cell>& cells, size_t workers) {
-    std::printf("{\"workers\": %zu, \"cores\": %u, \"cells\": [\n", workers,
-                std::thread::hardware_concurrency());
+void print_json(const std::vector<Cell>& cells, size_t workers, size_t hogs) {
+    std::printf("{\"workers\": %zu, \"cores\": %u, \"hogs\": %zu, \"cells\": [\n", workers,
+                std::thread::hardware_concurrency(), hogs);
     for (size_t i = 0; i < cells.size(); ++i) {
         const Cell& c = cells[i];
         const CellFigures& f = *c.figures;
         std::printf(
             "  {\"backend\": \"%s\", \"workload\": %s, \"task\": %s, \"payload\": %s, "
             "\"tasks\": %zu, \"completed\": %llu, \"failed\": %llu, \"tasks_per_second\": %s, "
+            "\"cpu_seconds_per_million\": %s, "
             "\"round_trip_p50_us\": %s, \"round_trip_p99_us\": %s, \"startup_ms\": %s, "
             "\"peak_memory_bytes\": %llu, \"worker_restarts\": %llu, \"run_completed\": %s, "
             "\"crash_outcome\": %s, \"crash_to_retry_p50_us\": %s, "
@@ -350,8 +311,10 @@ void print_json(const std::vector<Cell>& cells, size_t workers) {
             json_string(c.workload.task).c_str(), json_string(c.workload.payload).c_str(),
             c.workload.tasks, static_cast<unsigned long long>(f.completed.load()),
             static_cast<unsigned long long>(f.failed),
-            json_number(f.tasks_per_second, "%.0f").c_str(), json_number(f.p50_us, "%.2f").c_str(),
-            json_number(f.p99_us, "%.2f").c_str(), json_number(f.startup_ms, "%.3f").c_str(),
+            json_number(f.tasks_per_second, "%.0f").c_str(),
+            json_number(f.cpu_seconds_per_million, "%.3f").c_str(),
+            json_number(f.p50_us, "%.2f").c_str(), json_number(f.p99_us, "%.2f").c_str(),
+            json_number(f.startup_ms, "%.3f").c_str(),
             static_cast<unsigned long long>(f.peak_bytes.load()),
             static_cast<unsigned long long>(f.restarts), f.finished ? "true" : "false",
             json_string(what_a_crash_did(c)).c_str(),
@@ -374,10 +337,15 @@ int run_bench_command(int argc, char** argv) {
                  "ringrun bench");
     bool json = false, quick = false;
     size_t workers = 2;
+    size_t contention = 0;
     std::vector<std::string> only;
     app.add_flag("--json", json, "Print the figures as JSON");
     app.add_flag("--quick", quick, "A twentieth of the tasks: a smoke test, not a measurement");
     app.add_option("-j,--workers", workers, "Workers per pool")->check(CLI::Range(1, 1024));
+    app.add_option("--contention", contention,
+                   "Run every cell with this many CPU-bound hog processes beside it (a shared "
+                   "machine)")
+        ->check(CLI::Range(0, 64));
     app.add_option("--only", only, "Only these workloads (noop, spin, alloc, crash, command)");
     try {
         app.parse(argc - 1, argv + 1);
@@ -398,6 +366,7 @@ int run_bench_command(int argc, char** argv) {
             if (w.recycle_after != 0 && backend == Backend::threads) continue;
             if (wanted) cells.push_back({backend, w, new (&figures[cells.size()]) CellFigures, 0});
         }
+    const CpuHogs hogs(contention);  // beside every cell, killed and reaped at the end
     for (Cell& cell : cells) {
         cell.figures->core_round_trip_ns = core_round_trip_ns().value_or(-1);
         const std::vector<double> loop_ns = core_loop_ns();
@@ -423,9 +392,9 @@ int run_bench_command(int argc, char** argv) {
                          cell.workload.name);
     }
     if (json)
-        print_json(cells, workers);
+        print_json(cells, workers, hogs.count());
     else
-        print_table(cells, workers);
+        print_table(cells, workers, hogs.count());
     munmap(shared, bytes);
     return 0;
 }
