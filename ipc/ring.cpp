@@ -82,6 +82,7 @@ Ring Ring::create(void* mem, size_t capacity, int doorbell_fd) {
     auto* control = new (mem) RingControl{};
     control->capacity = area_bytes(capacity);
     control->doorbell_fd = doorbell_fd;
+    control->producer_cpu.store(-1, std::memory_order_relaxed);
     control->mutex.init();
     control->magic = kRingMagic;
     return Ring(control);
@@ -182,6 +183,22 @@ std::optional<WriteSlot> Ring::reserve_wait(size_t size, std::chrono::nanosecond
     return slot;
 }
 
+std::optional<WriteSlot> Ring::reserve_wait(size_t size, std::chrono::nanoseconds timeout,
+                                            AdaptiveSpin& spin) {
+    std::optional<WriteSlot> slot;
+    if (size > max_payload()) return std::nullopt;
+    auto ready = [&] { return (slot = try_reserve(size)).has_value(); };
+    if (ready()) return slot;
+    if (const auto budget = spin.next_budget(); budget.count() > 0) {
+        const bool answered = spin_until(ready, budget);
+        spin.spin_ended(answered);
+        if (answered) return slot;
+    }
+    sleep_until(control_->space_seq, control_->producer_waiting,
+                std::chrono::steady_clock::now() + timeout, ready);
+    return slot;
+}
+
 void Ring::commit(const WriteSlot& slot, uint16_t flags, bool notify) {
     slot.header->state_word.store(kCommitted | (uint32_t{flags} << 16), std::memory_order_release);
     if (notify) notify_data();
@@ -190,6 +207,10 @@ void Ring::commit(const WriteSlot& slot, uint16_t flags, bool notify) {
 void Ring::notify_data() {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (control_->consumer_waiting.load(std::memory_order_relaxed) == 0) return;
+    // One wake per sleep: the commits that follow, before the consumer is up and asks
+    // again, find the request taken and make no system call (a worker committing results
+    // while the supervisor wakes wrote the doorbell once per result).
+    if (control_->consumer_waiting.exchange(0, std::memory_order_acq_rel) == 0) return;
     wake_consumer();
 }
 
@@ -283,6 +304,28 @@ WaitOutcome Ring::wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout,
     return closed() ? WaitOutcome::closed : WaitOutcome::timed_out;
 }
 
+WaitOutcome Ring::wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout, AdaptiveSpin& spin,
+                            bool peer_awake) {
+    std::optional<ReadSlot> slot;
+    auto ready = [&] { return (slot = try_peek()).has_value(); };
+    bool got = ready();
+    if (!got) {
+        if (const auto budget = spin.next_budget(peer_awake); budget.count() > 0) {
+            got = spin_until(ready, budget);
+            spin.spin_ended(got);
+        }
+    }
+    if (!got)
+        sleep_until(control_->data_seq, control_->consumer_waiting,
+                    std::chrono::steady_clock::now() + timeout,
+                    [&] { return ready() || closed(); });
+    if (slot) {
+        out = *slot;
+        return WaitOutcome::record;
+    }
+    return closed() ? WaitOutcome::closed : WaitOutcome::timed_out;
+}
+
 void Ring::release(const ReadSlot& slot) {
     lock();
     control_->read_pos.store(slot.pos + record_bytes(slot.size), std::memory_order_release);
@@ -301,6 +344,7 @@ void Ring::reset() {
     control_->closed.store(0, std::memory_order_relaxed);
     control_->consumer_waiting.store(0, std::memory_order_relaxed);
     control_->producer_waiting.store(0, std::memory_order_relaxed);
+    control_->producer_cpu.store(-1, std::memory_order_relaxed);
     seen_write_pos_ = 0;
     unlock();
 }

@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 
+#include "ipc/adaptive_spin.hpp"
 #include "ipc/robust_mutex.hpp"
 
 namespace ringrun::ipc {
@@ -33,6 +34,7 @@ struct RingControl {
     alignas(64) std::atomic<uint64_t> write_pos;  // bytes ever reserved (monotonic)
     alignas(64) std::atomic<uint64_t> read_pos;   // bytes ever released (monotonic)
     alignas(64) std::atomic<uint32_t> data_seq;   // futex: bumped when a record is committed
+    std::atomic<int32_t> producer_cpu;            // where the producer last ran (-1: unknown)
     std::atomic<uint32_t> consumer_waiting;
     std::atomic<uint32_t> closed;
     alignas(64) std::atomic<uint32_t> space_seq;  // futex: bumped when space is released
@@ -91,6 +93,9 @@ class Ring {
     // Waits for room, spinning briefly then sleeping; nullopt on timeout.
     std::optional<WriteSlot> reserve_wait(size_t size, std::chrono::nanoseconds timeout,
                                           std::chrono::nanoseconds spin = kDefaultSpin);
+    // The same, spinning as long as spin says, and telling it how the spin ended.
+    std::optional<WriteSlot> reserve_wait(size_t size, std::chrono::nanoseconds timeout,
+                                          AdaptiveSpin& spin);
     // notify=false defers waking a sleeping consumer to a later notify_consumer() call,
     // so that a batch of records costs one wake-up.
     void commit(const WriteSlot& slot, uint16_t flags = 0, bool notify = true);
@@ -105,6 +110,10 @@ class Ring {
     // Waits for a record, spinning briefly then sleeping.
     WaitOutcome wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout,
                           std::chrono::nanoseconds spin = kDefaultSpin);
+    // The same, spinning as long as spin says (not at all while the peer, as
+    // peer_awake says, sleeps), and telling it how the spin ended.
+    WaitOutcome wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout, AdaptiveSpin& spin,
+                          bool peer_awake = true);
     // Releases slot and every record before it: one lock for a batch of records.
     void release(const ReadSlot& slot);
     bool closed() const { return control_->closed.load(std::memory_order_acquire) != 0; }
@@ -113,6 +122,14 @@ class Ring {
     // For a consumer that sleeps elsewhere (the supervisor's epoll on the doorbell):
     // announce the sleep, then re-check empty() before actually sleeping.
     void set_consumer_waiting(bool waiting);
+    // The CPU the producer said it ran on when it last handed records over: a consumer on
+    // the same CPU cannot be answered while it spins (it holds the CPU the producer needs).
+    void set_producer_cpu(int cpu) { control_->producer_cpu.store(cpu, std::memory_order_relaxed); }
+    int producer_cpu() const { return control_->producer_cpu.load(std::memory_order_relaxed); }
+    // Whether the consumer has announced that it sleeps (or is about to).
+    bool consumer_sleeping() const {
+        return control_->consumer_waiting.load(std::memory_order_relaxed) != 0;
+    }
 
     // Empties the ring and clears its flags. Only when the other side is dead or gone.
     void reset();

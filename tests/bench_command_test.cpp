@@ -67,4 +67,28 @@ TEST(BenchCommand, PrintsATableByDefaultAndRejectsBadOptions) {
     EXPECT_EQ(run_program({RINGRUN_BINARY, "bench", "--no-such-option"}).exit_code, 2);
 }
 
+TEST(BenchCommand, ContentionRunsEveryCellBesideHogsAndLeavesNoneBehind) {
+    auto r = run_program({RINGRUN_BINARY, "bench", "--quick", "--json", "--only", "noop",
+                          "--contention", "2", "-j", "1"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("\"hogs\": 2,"), std::string::npos) << r.out;
+    const std::string noop = cell_line(r.out, "processes", "noop");
+    ASSERT_FALSE(noop.empty()) << r.out;
+    EXPECT_NE(noop.find("\"completed\": 100000,"), std::string::npos) << noop;
+    // The rate run's CPU seconds per million tasks: a figure, and a plausible one.
+    const size_t at = noop.find("\"cpu_seconds_per_million\": ");
+    ASSERT_NE(at, std::string::npos) << noop;
+    const double cpu = std::stod(noop.substr(at + 28));
+    EXPECT_GT(cpu, 0.0) << noop;
+    EXPECT_LT(cpu, 1000.0) << noop;
+    // The hogs are the bench's children: killed and reaped before it exits.
+    EXPECT_TRUE(ringrun::testing::processes_matching("--contention 2 -j 1").empty());
+    auto table = run_program({RINGRUN_BINARY, "bench", "--quick", "--only", "spin", "-j", "1",
+                              "--contention", "1"});
+    ASSERT_EQ(table.exit_code, 0) << table.err;
+    EXPECT_NE(table.out.find("1 CPU-bound hog process beside it"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("cpu s/M"), std::string::npos) << table.out;
+    EXPECT_EQ(run_program({RINGRUN_BINARY, "bench", "--contention", "-1"}).exit_code, 2);
+}
+
 }  // namespace

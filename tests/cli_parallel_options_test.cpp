@@ -288,8 +288,15 @@ TEST(ParallelJoblog, ResumeAfterTheSupervisorIsKilledLosesAndRepeatsNothing) {
         execv(argv[0], argv.data());
         return 127;
     });
-    ASSERT_TRUE(testing::poll_until([&] { return joblog_rows(log).size() >= 30; },
-                                    std::chrono::seconds(30)));
+    // Killed once 29 jobs are logged and one of the long ones has begun.
+    auto a_long_job_began = [&] {
+        for (int i = 30; i <= 60; ++i)
+            if (fs::exists(done + "/" + std::to_string(i))) return true;
+        return false;
+    };
+    ASSERT_TRUE(testing::poll_until(
+        [&] { return joblog_rows(log).size() >= 30 && a_long_job_began(); },
+        std::chrono::seconds(30)));
     kill(supervisor.pid(), SIGKILL);
     supervisor.wait_exit(std::chrono::seconds(5));
     const size_t logged = joblog_rows(log).size() - 1;

@@ -358,19 +358,17 @@ void run_worker_loop(WorkerContext& context) {
             held ? context.job_ring.try_peek_after(*held) : context.job_ring.try_peek();
         if (!record) {
             context.straight_on_from_ns = 0;
-            if (context.status)
-                context.status->idle_cpu.store(sched_getcpu(), std::memory_order_relaxed);
+            const int cpu = sched_getcpu();
+            if (context.status) context.status->idle_cpu.store(cpu, std::memory_order_relaxed);
             release_held();
-            // Yield-spin: hand the core to the supervisor or the other worker, but stay
-            // awake, so that a new job costs the supervisor no futex wake-up.
-            auto yield_until = std::chrono::steady_clock::now() + context.idle_yield;
-            while (!(record = context.job_ring.try_peek()) &&
-                   std::chrono::steady_clock::now() < yield_until)
-                sched_yield();
-        }
-        if (!record) {
+            // A spin pays only while the supervisor is awake (asleep in epoll, its wake
+            // request standing on this worker's result ring, it sends nothing) and runs on
+            // another CPU (on this one, it runs only once this worker stops spinning).
+            const bool supervisor_may_answer =
+                !context.result_ring.consumer_sleeping() && context.job_ring.producer_cpu() != cpu;
             ipc::ReadSlot waited;
-            auto outcome = context.job_ring.wait_peek(waited, kIdleWait, context.idle_spin);
+            auto outcome = context.job_ring.wait_peek(waited, kIdleWait, context.job_wait,
+                                                      supervisor_may_answer);
             if (outcome == ipc::WaitOutcome::closed) return;
             if (outcome == ipc::WaitOutcome::timed_out) continue;
             record = waited;

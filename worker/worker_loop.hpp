@@ -74,7 +74,8 @@ struct WorkerContext {
     // many workers as cores, a spinning worker steals the supervisor's CPU (measured:
     // 5 µs beats both 1 µs, which sleeps too often, and 20 µs).
     std::chrono::nanoseconds idle_spin = std::chrono::microseconds(5);
-    std::chrono::nanoseconds idle_yield = std::chrono::microseconds(200);
+    // Waiting for the next job: spins only while spinning pays (see adaptive_spin.hpp).
+    ipc::AdaptiveSpin job_wait{std::chrono::microseconds(20)};
     // When the previous task ended, if this worker went straight on to the next (set
     // by the loop, 0 otherwise): that task starts then, which spares it a clock read.
     int64_t straight_on_from_ns = 0;

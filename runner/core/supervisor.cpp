@@ -45,7 +45,8 @@ Supervisor::Supervisor(SupervisorOptions options, const JobBuilder& command, Inp
       record_sizes_(kDispatchBatch),
       record_compact_(kDispatchBatch),
       compact_batch_(kDispatchBatch),
-      write_slots_(kDispatchBatch) {
+      write_slots_(kDispatchBatch),
+      result_wait_(options_.embedded ? 5 * kSpinBeforeSleep : kSpinBeforeSleep) {
     if (!options_.embedded) reaper_.emplace(status_);  // before the workers: see reaper_
     const WorkerSettings settings{options_.command_settings, hooks_.before_first_task,
                                   options_.recycling};
@@ -101,9 +102,12 @@ int Supervisor::run() {
         }
         if (progress || finished()) continue;
         bool lent = false;  // the spin ended in a sleep while a borrower ran the loop
-        if (!spun_in_vain && tasks_are_short()) {
-            auto until =
-                Clock::now() + (options_.embedded ? 5 * kSpinBeforeSleep : kSpinBeforeSleep);
+        // Spins only while spinning pays (adaptive_spin.hpp): on a shared machine the
+        // workers are often descheduled, and a spin would take the CPU they need.
+        const auto budget = !spun_in_vain && tasks_are_short() ? result_wait_.next_budget()
+                                                               : std::chrono::nanoseconds{};
+        if (budget.count() > 0) {
+            const auto until = Clock::now() + budget;
             bool ready = false;
             while (!ready && !lent && Clock::now() < until) {
                 for (int i = 0; i < 32 && !ready; ++i) {
@@ -113,6 +117,7 @@ int Supervisor::run() {
                 }
                 if (!ready && options_.embedded) lent = yield_loop(loop);
             }
+            if (!lent) result_wait_.spin_ended(ready);
             spun_in_vain = ready;
             if (ready) continue;
         }

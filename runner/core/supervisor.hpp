@@ -225,6 +225,7 @@ class Supervisor {
     bool stopping_ = false;
     int stop_signal_ = 0;
     bool output_closed_ = false;
+    ipc::AdaptiveSpin result_wait_;          // how long the idle loop spins for results
     uint64_t shortest_task_timeout_ms_ = 0;  // of the tasks dispatched; 0: none
     // Held by whichever thread runs the loop: run()'s, or a borrower's (embedded). Every
     // member above is touched only under it.

@@ -76,8 +76,11 @@ bool Supervisor::dispatch() {
         if (lives_[slot].up && dispatch_to(slot, SIZE_MAX)) dispatched_[slot] = true;
     // One wake-up per worker for the whole batch, and none for a worker given nothing: it
     // would wake to spin on an empty ring, taking a core from those that have work.
+    // Where this thread runs, so that a worker on the same CPU does not spin for more.
+    const int cpu = sched_getcpu();
     for (size_t slot = 0; slot < workers_->slots(); ++slot) {
         if (!dispatched_[slot]) continue;
+        workers_->job_ring(slot).set_producer_cpu(cpu);
         workers_->job_ring(slot).notify_consumer();
         progress = true;
     }

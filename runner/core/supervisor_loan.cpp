@@ -29,8 +29,8 @@ bool Supervisor::yield_loop(std::unique_lock<std::mutex>& loop) {
     const uint64_t loans = loans_;
     loop.unlock();
     if (loans_wanted_.load(std::memory_order_acquire) == 0) {
-        sched_yield();
-    } else {  // a borrower is at the door: let it in rather than race it for the lock
+        ipc::cpu_relax();  // not sched_yield: on a shared machine it gives a hog a time slice
+    } else {               // a borrower is at the door: let it in rather than race it for the lock
         for (int i = 0; i < 4096 && loans_wanted_.load(std::memory_order_acquire) > 0 &&
                         !loop_lent_.load(std::memory_order_acquire);
              ++i)

@@ -2,9 +2,9 @@
 // from it, and gives it back. See map_driver.hpp.
 #include "runner/library/map_driver.hpp"
 
-#include <sched.h>
 #include <time.h>
 
+#include "ipc/futex_word.hpp"
 #include "ipc/system_call.hpp"
 
 namespace ringrun {
@@ -24,12 +24,13 @@ bool MapDriver::turn_until_results(MapResults& results, std::vector<MapResult>& 
             idle_from = std::chrono::steady_clock::now();
             continue;
         }
-        // Past a few idle turns, a worker sharing this core gets it at each one; tasks
-        // too long to spin for are waited for asleep, as the pool's thread would.
+        // Tasks too long to spin for, and idle turns past kIdleAtMost, are waited for
+        // asleep, as the pool's thread would. No sched_yield: on a shared machine it hands
+        // a CPU hog this core for a whole time slice.
         if (++idle < 8) continue;
         if (!loop_.tasks_are_short() || std::chrono::steady_clock::now() - idle_from > kIdleAtMost)
             break;
-        sched_yield();
+        ipc::cpu_relax();
     }
     give_back();
     return false;

@@ -3,7 +3,6 @@
 // PoolQueue as its input and completing each task's waiter as its sink. Must never
 // leave a future unresolved: when the supervisor's run ends, every waiter has its
 // result, or fails.
-#include <sched.h>
 
 #include <algorithm>
 #include <ringrun/pool.hpp>
@@ -205,13 +204,12 @@ std::string Pool::apply(std::string_view task, std::string payload) {
             }
         } loan{*engine_->supervisor_};
         engine_->queue_.submit_apply(task, std::move(payload), waiter);
-        // Past a microsecond it yields now and then: the worker may share this core.
+        // Driven for kDriveAtMost at most; then the result is waited for as any other.
         const auto start = std::chrono::steady_clock::now();
         for (uint32_t idle = 0; loan.held && !waiter.done();) {
             if (loan.loop.turn() || ++idle % 64 != 0) continue;
             const auto driven = std::chrono::steady_clock::now() - start;
             if (driven > kDriveAtMost) break;
-            if (driven > std::chrono::microseconds(1)) sched_yield();
         }
     }
     TaskResult result = waiter.take();

@@ -1,8 +1,6 @@
 // Submission queue and result hand-off of the library Pool.
 #include "runner/library/pool_queue.hpp"
 
-#include <sched.h>
-
 #include <bit>
 #include <chrono>
 #include <cstring>
@@ -10,6 +8,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "ipc/adaptive_spin.hpp"
 #include "ipc/futex_word.hpp"
 
 namespace ringrun {
@@ -136,28 +135,23 @@ void ApplyResult::complete(TaskResult&& result) {
 }
 
 TaskResult ApplyResult::take() {
-    // A short task's result comes within microseconds: pausing, then yielding the core
-    // (to the worker or the pool's thread, when threads outnumber cores), costs the
-    // round trip no sleep and wake-up. A long task's caller sleeps after 200 us.
-    using Clock = std::chrono::steady_clock;
-    const auto spin_until = Clock::now() + std::chrono::microseconds(2);
-    const auto yield_until = spin_until + std::chrono::microseconds(200);
-    for (uint32_t turn = 0; state_.load(std::memory_order_acquire) == kWaiting; ++turn) {
-        if (turn % 16 != 15) {
+    // A short task's result comes within microseconds: the caller spins for it while
+    // spinning pays (its own recent spins say so: adaptive_spin.hpp), and otherwise
+    // sleeps at once. Never sched_yield: on a shared machine it hands a CPU hog the core.
+    thread_local ipc::AdaptiveSpin spin(std::chrono::microseconds(50));
+    auto done = [&] { return state_.load(std::memory_order_acquire) != kWaiting; };
+    if (const auto budget = spin.next_budget(); !done() && budget.count() > 0) {
+        const auto until = std::chrono::steady_clock::now() + budget;
+        for (uint32_t turn = 1; !done(); ++turn) {
             ipc::cpu_relax();
-            continue;
+            if (turn % 64 == 0 && std::chrono::steady_clock::now() >= until) break;
         }
-        const auto now = Clock::now();
-        if (now < spin_until) continue;
-        if (now >= yield_until) {
-            uint32_t expected = kWaiting;  // else kDone: nothing to sleep for
-            if (state_.compare_exchange_strong(expected, kSleeping, std::memory_order_acq_rel))
-                while (state_.load(std::memory_order_acquire) == kSleeping)
-                    ipc::futex_wait(state_, kSleeping, std::chrono::seconds(1));
-            break;
-        }
-        sched_yield();
+        spin.spin_ended(done());
     }
+    uint32_t expected = kWaiting;  // else kDone: nothing to sleep for
+    if (state_.compare_exchange_strong(expected, kSleeping, std::memory_order_acq_rel))
+        while (state_.load(std::memory_order_acquire) == kSleeping)
+            ipc::futex_wait(state_, kSleeping, std::chrono::seconds(1));
     return std::move(result_);
 }
 
