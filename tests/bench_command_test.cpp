@@ -83,8 +83,8 @@ TEST(BenchCommand, ContentionRunsEveryCellBesideHogsAndLeavesNoneBehind) {
     EXPECT_LT(cpu, 1000.0) << noop;
     // The hogs are the bench's children: killed and reaped before it exits.
     EXPECT_TRUE(ringrun::testing::processes_matching("--contention 2 -j 1").empty());
-    auto table = run_program({RINGRUN_BINARY, "bench", "--quick", "--only", "spin", "-j", "1",
-                              "--contention", "1"});
+    auto table = run_program(
+        {RINGRUN_BINARY, "bench", "--quick", "--only", "spin", "-j", "1", "--contention", "1"});
     ASSERT_EQ(table.exit_code, 0) << table.err;
     EXPECT_NE(table.out.find("1 CPU-bound hog process beside it"), std::string::npos) << table.out;
     EXPECT_NE(table.out.find("cpu s/M"), std::string::npos) << table.out;
