@@ -294,9 +294,9 @@ TEST(ParallelJoblog, ResumeAfterTheSupervisorIsKilledLosesAndRepeatsNothing) {
             if (fs::exists(done + "/" + std::to_string(i))) return true;
         return false;
     };
-    ASSERT_TRUE(testing::poll_until(
-        [&] { return joblog_rows(log).size() >= 30 && a_long_job_began(); },
-        std::chrono::seconds(30)));
+    ASSERT_TRUE(
+        testing::poll_until([&] { return joblog_rows(log).size() >= 30 && a_long_job_began(); },
+                            std::chrono::seconds(30)));
     kill(supervisor.pid(), SIGKILL);
     supervisor.wait_exit(std::chrono::seconds(5));
     const size_t logged = joblog_rows(log).size() - 1;
@@ -308,8 +308,8 @@ TEST(ParallelJoblog, ResumeAfterTheSupervisorIsKilledLosesAndRepeatsNothing) {
     for (size_t i = 1; i < before.size(); ++i) logged_seqs.insert(before[i][0]);
     size_t begun_unlogged = 0;
     for (int i = 1; i <= 60; ++i)
-        begun_unlogged += fs::exists(done + "/" + std::to_string(i)) &&
-                          !logged_seqs.count(std::to_string(i));
+        begun_unlogged +=
+            fs::exists(done + "/" + std::to_string(i)) && !logged_seqs.count(std::to_string(i));
     EXPECT_GE(begun_unlogged, 1u);
 
     std::vector<std::string> resume = {"--joblog", log, "--resume", "-j4", "touch " + done + "/{}",
