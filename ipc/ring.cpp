@@ -248,7 +248,22 @@ std::optional<ReadSlot> Ring::record_at(uint64_t pos, uint64_t& pad_bytes) const
     pad_bytes = state == kPad ? record_bytes(h->size) : 0;
     if (state != kCommitted) return std::nullopt;
     return ReadSlot{reinterpret_cast<const std::byte*>(h + 1), h->size,
-                    static_cast<uint16_t>(word >> 16), pos};
+                    static_cast<uint16_t>((word >> 16) & ~uint32_t{kTakenFlag}), pos};
+}
+
+bool Ring::take(const ReadSlot& slot) {
+    RecordHeader* h = header_at(slot.pos);
+    uint32_t expected = kCommitted | (uint32_t{slot.flags} << 16);
+    const uint32_t taken =
+        kCommitted | (uint32_t{static_cast<uint16_t>(slot.flags | kTakenFlag)} << 16);
+    return h->state_word.compare_exchange_strong(expected, taken, std::memory_order_acq_rel) ||
+           expected == taken;
+}
+
+bool Ring::withdraw(RecordHeader* header, uint16_t flags, uint16_t replacement_flags) {
+    uint32_t expected = kCommitted | (uint32_t{flags} << 16);
+    return header->state_word.compare_exchange_strong(
+        expected, kCommitted | (uint32_t{replacement_flags} << 16), std::memory_order_acq_rel);
 }
 
 std::optional<ReadSlot> Ring::try_peek() {

@@ -114,6 +114,14 @@ class Ring {
     // peer_awake says, sleeps), and telling it how the spin ended.
     WaitOutcome wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout, AdaptiveSpin& spin,
                           bool peer_awake = true);
+    // Taking back records not yet begun. The consumer takes each record before it acts on
+    // it; the producer may withdraw one it committed (with flags) as long as it has not
+    // been taken, turning it into a record of replacement_flags that the consumer steps
+    // over. One compare-and-swap on the record's state decides who has it. take: false if
+    // the record was withdrawn. withdraw: false if it was taken (or is no longer the
+    // record committed there: withdraw newest first, and stop at the first refusal).
+    bool take(const ReadSlot& slot);
+    static bool withdraw(RecordHeader* header, uint16_t flags, uint16_t replacement_flags);
     // Releases slot and every record before it: one lock for a batch of records.
     void release(const ReadSlot& slot);
     bool closed() const { return control_->closed.load(std::memory_order_acquire) != 0; }
@@ -139,6 +147,7 @@ class Ring {
     void lock_for_test();
 
   private:
+    static constexpr uint16_t kTakenFlag = 0x8000;  // set in a record's flags by take()
     explicit Ring(RingControl* control);
     void lock();
     void unlock() { control_->mutex.unlock(); }

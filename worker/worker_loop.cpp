@@ -373,7 +373,9 @@ void run_worker_loop(WorkerContext& context) {
             if (outcome == ipc::WaitOutcome::timed_out) continue;
             record = waited;
         }
-        if (record->flags == ipc::kSkippedRecord) {  // holds no job
+        // Holds no job, or was withdrawn by the supervisor (to run elsewhere) before this
+        // worker took it: stepped over.
+        if (record->flags == ipc::kSkippedRecord || !context.job_ring.take(*record)) {
             held = record;
             if (++unreleased == kReleaseBatch) release_held();
             continue;

@@ -38,6 +38,8 @@ class CircularQueue {
         head_ = (head_ + 1) & mask_;
         --size_;
     }
+    T& back() { return (*this)[size_ - 1]; }
+    void pop_back() { --size_; }
     void clear() {
         for (size_t i = 0; i < size_; ++i) (*this)[i] = T{};
         head_ = size_ = 0;

@@ -93,6 +93,7 @@ std::string RunStatistics::report() const {
         (out_of_memory ? std::to_string(out_of_memory) + " over their memory limit, " : "") +
         std::to_string(errors) + " could not start; " + std::to_string(retried) + " retried; " +
         (requeued ? std::to_string(requeued) + " requeued uncharged; " : "") +
+        (withdrawn ? std::to_string(withdrawn) + " taken back from behind a long job; " : "") +
         std::to_string(restarts) + " worker restarts" +
         (recycled ? "; " + std::to_string(recycled) + " workers recycled" : "") + "\n";
     if (run_time.count() > 0) {

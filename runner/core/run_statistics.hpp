@@ -31,10 +31,11 @@ class DurationHistogram {
 struct RunStatistics {
     uint64_t ok = 0, failed = 0, lost = 0, timed_out = 0, errors = 0, signaled = 0,
              out_of_memory = 0;
-    uint64_t retried = 0;   // attempts that were run again
-    uint64_t requeued = 0;  // jobs a dead worker held but was not running: run again, uncharged
-    uint64_t restarts = 0;  // replacement workers forked
-    uint64_t recycled = 0;  // workers retired on purpose and replaced (not restarts)
+    uint64_t retried = 0;    // attempts that were run again
+    uint64_t requeued = 0;   // jobs a dead worker held but was not running: run again, uncharged
+    uint64_t withdrawn = 0;  // jobs queued behind a long job, taken back for idle workers
+    uint64_t restarts = 0;   // replacement workers forked
+    uint64_t recycled = 0;   // workers retired on purpose and replaced (not restarts)
     DurationHistogram queue_wait, run_time, recovery;
 
     void count_outcome(JobStatus status);

@@ -1,11 +1,19 @@
 // Job bookkeeping and adaptive credits.
 #include "runner/core/scheduler.hpp"
 
+#include <algorithm>
+
 namespace ringrun {
 namespace {
-// Jobs queued ahead in one worker when jobs are tiny (measured best on 2 cores: 16 wakes
-// the worker too often, 256 lets one worker's queue run dry while the other's is full).
-constexpr uint32_t kMaxCredits = 64;
+// Jobs queued ahead in one worker when jobs are short: as many as take about
+// kQueuedWorkNs to run, between kShortJobCredits and kMaxCredits. Tiny jobs go up to
+// 1,024 at a time, so that a worker that sleeps (a shared machine, where spinning does
+// not pay) is woken once per thousand jobs rather than once per 64. A long job among
+// them strands nothing: the supervisor withdraws the jobs queued behind it that its
+// worker has not taken up (Supervisor::withdraw_stranded_jobs).
+constexpr uint32_t kShortJobCredits = 64;
+constexpr uint32_t kMaxCredits = 1024;
+constexpr double kQueuedWorkNs = 1'000'000;
 }  // namespace
 
 Scheduler::Scheduler(size_t slots, size_t lane_split)
@@ -66,10 +74,12 @@ QueuedJob& Scheduler::complete_oldest(size_t slot, int64_t runtime_ns) {
     }
     double sample = static_cast<double>(runtime_ns < 0 ? 0 : runtime_ns);
     mean_runtime_ns_ = mean_runtime_ns_ < 0 ? sample : 0.9 * mean_runtime_ns_ + 0.1 * sample;
-    // A job queued behind another waits for it: allow a queue only as long as a few
-    // supervisor round trips (tens of microseconds) cover.
+    // A job queued behind another waits for it: short jobs queue as deep as about
+    // kQueuedWorkNs of work, longer ones only as long as a few supervisor round trips.
     if (mean_runtime_ns_ < 20'000)
-        credit_limit_ = kMaxCredits;
+        credit_limit_ =
+            static_cast<uint32_t>(std::clamp(kQueuedWorkNs / std::max(mean_runtime_ns_, 1.0),
+                                             double{kShortJobCredits}, double{kMaxCredits}));
     else if (mean_runtime_ns_ < 200'000)
         credit_limit_ = 8;
     else if (mean_runtime_ns_ < 2'000'000)

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "ipc/ring.hpp"
 #include "runner/core/circular_queue.hpp"
 
 namespace ringrun {
@@ -35,6 +36,10 @@ struct QueuedJob {
     // is in, so that it cannot take other jobs down with it again.
     bool suspect = false;
     uint32_t entry = 0;  // which of the Scheduler's entries holds it
+    // Its record in the worker's job ring, with the flags it was committed with, while it
+    // is in flight: a job not yet taken up may be withdrawn (null: sent by copy, never).
+    ipc::RecordHeader* record = nullptr;
+    uint16_t record_flags = 0;
 };
 
 // Jobs live in entries that the scheduler keeps from the moment a job is read until it
@@ -59,6 +64,7 @@ class Scheduler {
     void enqueue(QueuedJob job);
     // Puts a job taken out of the queues back, first in its lane.
     void requeue_first(QueuedJob& job) {
+        job.record = nullptr;
         suspects_pending_[job.lane] += job.suspect;
         pending_[job.lane].push_front(job.entry);
     }
@@ -90,6 +96,7 @@ class Scheduler {
     QueuedJob& take_first_pending(size_t slot);
 
     bool has_credit(size_t slot) const { return credits_left(slot) > 0; }
+    bool holds_suspect(size_t slot) const { return holds_suspect_[slot]; }
     // None while slot runs a suspect.
     size_t credits_left(size_t slot) const {
         if (holds_suspect_[slot]) return 0;
@@ -100,8 +107,8 @@ class Scheduler {
     // suspect, and a suspect first only to a slot that holds nothing (then alone).
     size_t sendable_now(size_t slot, size_t wanted) const;
     // Moves the first job pending for slot into its jobs in flight, stamped with now_ns.
-    const QueuedJob& dispatch_first(size_t slot, int64_t now_ns = 0, uint64_t task_timeout_ms = 0,
-                                    bool backstop = false) {
+    QueuedJob& dispatch_first(size_t slot, int64_t now_ns = 0, uint64_t task_timeout_ms = 0,
+                              bool backstop = false) {
         const size_t l = lane(slot);
         QueuedJob& job = at(pending_[l].front());
         job.dispatched_ns = now_ns;
@@ -118,6 +125,16 @@ class Scheduler {
     // The oldest job in flight in slot (whose result comes next).
     const QueuedJob* oldest_in_flight(size_t slot) const {
         return in_flight_[slot].empty() ? nullptr : &at(in_flight_[slot].front());
+    }
+    // The newest job in flight in slot, and taking it back out of flight to the front of
+    // the pending jobs (it was withdrawn from the worker before it began).
+    QueuedJob* newest_in_flight(size_t slot) {
+        return in_flight_[slot].empty() ? nullptr : &at(in_flight_[slot].back());
+    }
+    void requeue_newest_in_flight(size_t slot) {
+        QueuedJob& job = at(in_flight_[slot].back());
+        in_flight_[slot].pop_back();
+        requeue_first(job);
     }
     // Takes slot's oldest job out of flight; its run time (runtime_ns) adapts the credits.
     QueuedJob& complete_oldest(size_t slot, int64_t runtime_ns);

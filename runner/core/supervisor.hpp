@@ -147,7 +147,10 @@ class Supervisor {
     uint64_t task_timeout_of(size_t slot, const JobSpec& job);
     uint64_t task_timeout_of(size_t slot, uint64_t timeout_ms);  // of a task
     uint64_t command_backstop_ms() const;
-    void handed_out(const QueuedJob& job);  // tells the start listener, if any
+    // Notes where a job dispatched to a worker went, and tells the start listener, if any.
+    void handed_out(QueuedJob& job, ipc::RecordHeader* record, uint16_t record_flags);
+    bool holds_a_long_job(size_t slot, int64_t now_ns) const;
+    void withdraw_stranded_jobs();
     size_t describe_batch_job(size_t slot, size_t i, uint64_t timeout_ms, size_t max_bytes);
     void handle_signal(int signal);
     void begin_stop();
@@ -205,8 +208,9 @@ class Supervisor {
         uint32_t count = 0;
     };
     std::vector<HeldResults> held_results_;
-    static constexpr size_t kDispatchBatch = 64;  // jobs reserved under one ring lock
-    std::vector<JobSpec> job_batch_;              // reused: each keeps its buffers
+    static constexpr size_t kDispatchBatch = 64;          // jobs reserved under one ring lock
+    static constexpr double kLongJobAfterNs = 3'000'000;  // see holds_a_long_job
+    std::vector<JobSpec> job_batch_;                      // reused: each keeps its buffers
     std::vector<size_t> record_sizes_;
     std::vector<char> record_compact_;           // whether job i goes as compact_batch_[i]
     std::vector<CompactJobView> compact_batch_;  // viewing its inputs, or job_batch_[i]

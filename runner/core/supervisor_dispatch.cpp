@@ -52,11 +52,50 @@ uint64_t Supervisor::task_timeout_of(size_t slot, const JobSpec& job) {
     return job.timeout_ms ? task_timeout_of(slot, job.timeout_ms + command_backstop_ms()) : 0;
 }
 
-void Supervisor::handed_out(const QueuedJob& job) {
+void Supervisor::handed_out(QueuedJob& job, ipc::RecordHeader* record, uint16_t record_flags) {
+    job.record = record;
+    job.record_flags = record_flags;
     if (hooks_.start_listener && job.attempt == 1) hooks_.start_listener->job_handed_out(job.seq);
 }
 
+// A worker whose oldest job has been in flight this long holds a long job: the jobs
+// queued behind it there are withdrawn for idle workers, and it is sent no more.
+bool Supervisor::holds_a_long_job(size_t slot, int64_t now_ns) const {
+    const QueuedJob* oldest = scheduler_.oldest_in_flight(slot);
+    const double after_ns = std::max(kLongJobAfterNs, 8 * scheduler_.mean_runtime_ns());
+    return oldest && static_cast<double>(now_ns - oldest->dispatched_ns) > after_ns;
+}
+
+// Jobs queued in a worker behind a long job, while another worker idles with nothing
+// pending: withdrawn, newest first, as long as the worker has not taken them up (a
+// compare-and-swap on each record decides), and put first in the queue, attempt
+// unchanged. Deep queues of tiny jobs (up to 1,024) cost no stranding this way.
+void Supervisor::withdraw_stranded_jobs() {
+    const size_t slots = workers_->slots();
+    bool idle = false;
+    for (size_t slot = 0; slot < slots && !idle; ++slot)
+        idle =
+            lives_[slot].up && scheduler_.in_flight(slot) == 0 && !scheduler_.has_pending_for(slot);
+    if (!idle) return;
+    const int64_t now_ns = realtime_ns();
+    for (size_t slot = 0; slot < slots; ++slot) {
+        if (scheduler_.in_flight(slot) < 2 || scheduler_.holds_suspect(slot) ||
+            !holds_a_long_job(slot, now_ns))
+            continue;
+        while (scheduler_.in_flight(slot) > 1) {
+            QueuedJob* newest = scheduler_.newest_in_flight(slot);
+            if (!newest->record ||
+                !ipc::Ring::withdraw(newest->record, newest->record_flags, ipc::kSkippedRecord))
+                break;  // taken up already, and so is every job before it
+            scheduler_.requeue_newest_in_flight(slot);
+            --lives_[slot].jobs_sent;
+            ++stats_.withdrawn;
+        }
+    }
+}
+
 bool Supervisor::dispatch() {
+    if (!stopping_ && !scheduler_.has_pending()) withdraw_stranded_jobs();
     if (stopping_ || !scheduler_.has_pending() || !may_start_jobs()) return false;
     bool progress = false;
     // Idle workers first, one job each, so that a few long jobs spread over all workers
@@ -72,8 +111,10 @@ bool Supervisor::dispatch() {
             if (lives_[slot].up && scheduler_.in_flight(slot) == 0 &&
                 (pass == 1 || !on_borrowers_cpu(slot)))
                 dispatched_[slot] = dispatch_to(slot, 1);
+    const int64_t now_ns = realtime_ns();
     for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot)
-        if (lives_[slot].up && dispatch_to(slot, SIZE_MAX)) dispatched_[slot] = true;
+        if (lives_[slot].up && !holds_a_long_job(slot, now_ns) && dispatch_to(slot, SIZE_MAX))
+            dispatched_[slot] = true;
     // One wake-up per worker for the whole batch, and none for a worker given nothing: it
     // would wake to spin on an empty ring, taking a core from those that have work.
     // Where this thread runs, so that a worker on the same CPU does not spin for more.
@@ -169,14 +210,16 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
                 write_compact_record(compact_batch_[i], write_slots_[i].data);
                 ring.commit(write_slots_[i], ipc::kCompactRecord, /*notify=*/false);
                 handed_out(scheduler_.dispatch_first(
-                    slot, now_ns, task_timeout_of(slot, compact_batch_[i].timeout_ms)));
+                               slot, now_ns, task_timeout_of(slot, compact_batch_[i].timeout_ms)),
+                           write_slots_[i].header, ipc::kCompactRecord);
                 ++life.jobs_sent;
             } else if (ipc::build_in_record(
                            ring, write_slots_[i],
                            [&](capnp::MessageBuilder& message) { build_job(job, message); },
                            /*notify=*/false)) {
                 handed_out(scheduler_.dispatch_first(slot, now_ns, task_timeout_of(slot, job),
-                                                     job.kind != JobSpec::Kind::task));
+                                                     job.kind != JobSpec::Kind::task),
+                           write_slots_[i].header, ipc::kInlineMessage);
                 ++life.jobs_sent;
             } else {
                 // Cannot happen while max_message_words is an upper bound (tested); the
@@ -206,7 +249,8 @@ bool Supervisor::dispatch_by_copy(size_t slot, const JobSpec& job) {
         fail_first_pending(slot, "could not hand the job to a worker: " + error);
     else {
         handed_out(scheduler_.dispatch_first(slot, realtime_ns(), task_timeout_of(slot, job),
-                                             job.kind != JobSpec::Kind::task));
+                                             job.kind != JobSpec::Kind::task),
+                   nullptr, 0);
         ++lives_[slot].jobs_sent;
     }
     return true;
