@@ -186,5 +186,34 @@ TEST(Ring, ResetEmptiesRing) {
     EXPECT_EQ(pop(m.ring), "y");
 }
 
+// The supervisor withdraws jobs queued behind a long one; the worker takes each record
+// before it acts on it. One compare-and-swap decides: never both, never neither.
+TEST(Ring, ARecordIsEitherTakenOrWithdrawnNeverBoth) {
+    RingMemory m(4096);
+    std::vector<WriteSlot> written;
+    for (int i = 0; i < 3; ++i) {
+        auto slot = m.ring.try_reserve(8);
+        ASSERT_TRUE(slot.has_value());
+        m.ring.commit(*slot, 4);
+        written.push_back(*slot);
+    }
+    auto first = m.ring.try_peek();
+    ASSERT_TRUE(first.has_value());
+    EXPECT_TRUE(m.ring.take(*first));
+    EXPECT_FALSE(Ring::withdraw(written[0].header, 4, 3));  // taken: stays with the worker
+    EXPECT_TRUE(Ring::withdraw(written[2].header, 4, 3));   // not taken: withdrawn
+    EXPECT_FALSE(Ring::withdraw(written[2].header, 4, 3));  // once
+    auto second = m.ring.try_peek_after(*first);
+    ASSERT_TRUE(second.has_value());
+    EXPECT_EQ(second->flags, 4);  // the taken mark never shows in a record's flags
+    EXPECT_TRUE(m.ring.take(*second));
+    auto third = m.ring.try_peek_after(*second);
+    ASSERT_TRUE(third.has_value());
+    EXPECT_EQ(third->flags, 3);  // the worker steps over it as a skipped record
+    EXPECT_FALSE(m.ring.take(*third));
+    m.ring.release(*third);
+    EXPECT_TRUE(m.ring.empty());
+}
+
 }  // namespace
 }  // namespace ringrun::ipc
