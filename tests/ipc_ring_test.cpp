@@ -191,7 +191,7 @@ TEST(Ring, ResetEmptiesRing) {
 TEST(Ring, ARecordIsEitherTakenOrWithdrawnNeverBoth) {
     RingMemory m(4096);
     std::vector<WriteSlot> written;
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 4; ++i) {
         auto slot = m.ring.try_reserve(8);
         ASSERT_TRUE(slot.has_value());
         m.ring.commit(*slot, 4);
@@ -201,17 +201,23 @@ TEST(Ring, ARecordIsEitherTakenOrWithdrawnNeverBoth) {
     ASSERT_TRUE(first.has_value());
     EXPECT_TRUE(m.ring.take(*first));
     EXPECT_FALSE(Ring::withdraw(written[0].header, 4, 3));  // taken: stays with the worker
-    EXPECT_TRUE(Ring::withdraw(written[2].header, 4, 3));   // not taken: withdrawn
-    EXPECT_FALSE(Ring::withdraw(written[2].header, 4, 3));  // once
+    // The worker has read the next record, and the supervisor withdraws it before the
+    // worker takes it: the take fails, and the worker steps over it.
     auto second = m.ring.try_peek_after(*first);
     ASSERT_TRUE(second.has_value());
-    EXPECT_EQ(second->flags, 4);  // the taken mark never shows in a record's flags
-    EXPECT_TRUE(m.ring.take(*second));
+    EXPECT_TRUE(Ring::withdraw(written[1].header, 4, 3));
+    EXPECT_FALSE(Ring::withdraw(written[1].header, 4, 3));  // once
+    EXPECT_FALSE(m.ring.take(*second));
+    // Withdrawn before the worker reads it: it reads a skipped record.
+    EXPECT_TRUE(Ring::withdraw(written[3].header, 4, 3));
     auto third = m.ring.try_peek_after(*second);
     ASSERT_TRUE(third.has_value());
-    EXPECT_EQ(third->flags, 3);  // the worker steps over it as a skipped record
-    EXPECT_FALSE(m.ring.take(*third));
-    m.ring.release(*third);
+    EXPECT_TRUE(m.ring.take(*third));
+    EXPECT_EQ(third->flags, 4);  // the taken mark never shows in a record's flags
+    auto fourth = m.ring.try_peek_after(*third);
+    ASSERT_TRUE(fourth.has_value());
+    EXPECT_EQ(fourth->flags, 3);
+    m.ring.release(*fourth);
     EXPECT_TRUE(m.ring.empty());
 }
 
