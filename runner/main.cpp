@@ -93,7 +93,7 @@ int run(const CliOptions& cli) {
     else
         builder = std::make_unique<CommandTemplate>(
             cli.task           ? CommandTemplate::for_task(*cli.task)
-            : cli.retry_failed ? CommandTemplate::for_logged_command()
+            : cli.retry_failed || cli.command.empty() ? CommandTemplate::for_logged_command()
                                : CommandTemplate::for_command(cli.command, column_names));
     const JobBuilder& command = *builder;
     if (cli.dry_run) return print_commands(command, *input);

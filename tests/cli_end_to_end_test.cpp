@@ -163,17 +163,42 @@ TEST(CliThreads, JobsRunAsChildrenOfTheRunnerItself) {
 }
 
 TEST(CliUsage, BadCommandLinesExit255WithOneLine) {
-    for (std::vector<std::string> args : {std::vector<std::string>{},
-                                          {"-j", "abc", "echo"},
+    for (std::vector<std::string> args : {std::vector<std::string>{"-j", "abc", "echo"},
                                           {"--backend", "fibers", "echo"},
                                           {"--task", "no-such-task"},
-                                          {"--task", "noop", "echo"}}) {
+                                          {"--task", "noop", "echo"},
+                                          {"-a", "/", "echo"},
+                                          {"echo", "::::", "/"}}) {
         args.insert(args.begin(), RINGRUN_BINARY);
         auto r = testing::run_program(args);
         EXPECT_EQ(r.exit_code, 255) << args.size();
         EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
         EXPECT_EQ(r.err.rfind("ringrun: ", 0), 0u) << r.err;
     }
+    // A directory as an input file is named (GNU parallel reads nothing and exits 0).
+    EXPECT_EQ(testing::run_program({RINGRUN_BINARY, "-a", "/", "echo"}).err,
+              "ringrun: cannot read input file '/': Is a directory\n");
+    // An option ringrun does not know is not taken for the command (as GNU parallel).
+    for (const char* option : {"--bogus", "--foo=bar", "-Q"}) {
+        auto r = testing::run_program({RINGRUN_BINARY, option, "echo", ":::", "a"});
+        EXPECT_EQ(r.exit_code, 255) << option;
+        EXPECT_EQ(r.out, "") << option;
+        std::string name = std::string(option).substr(std::string(option).find_first_not_of('-'));
+        name = name.substr(0, name.find('='));
+        EXPECT_EQ(r.err, "ringrun: Unknown option: " + name + "\n") << option;
+    }
+}
+
+TEST(CliUsage, WithoutACommandEachInputIsACommandLine) {
+    auto args = testing::run_program({RINGRUN_BINARY, "-k", ":::", "echo a; echo b", "exit 3"});
+    EXPECT_EQ(args.exit_code, 1) << args.err;
+    EXPECT_EQ(args.out, "a\nb\n");
+    testing::ProgramRun from_stdin;
+    from_stdin.argv = {RINGRUN_BINARY, "-k"};
+    from_stdin.input = "echo 'x y'\nprintf '%s\\n' z\n";
+    auto r = testing::run_program(from_stdin);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "x y\nz\n");
 }
 
 TEST(CliUsage, VersionAndHelp) {

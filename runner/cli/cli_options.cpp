@@ -290,7 +290,11 @@ CliOutcome parse_command_line(int argc, char** argv) {
     if (!header.empty()) options.header = true;
     if (line_buffer) options.output_mode = OutputMode::line_buffer;
     if (ungroup) options.output_mode = OutputMode::ungrouped;
-    if (!tagstring.empty()) options.tagstring = tagstring;
+    if (!tagstring.empty()) {  // \t is a tab, as GNU parallel reads it
+        for (size_t at; (at = tagstring.find("\\t")) != std::string::npos;)
+            tagstring.replace(at, 2, "\t");
+        options.tagstring = tagstring;
+    }
     if (!results.empty()) options.results = results;
     if (!joblog.empty()) options.joblog = joblog;
     if ((options.resume || options.resume_failed || options.retry_failed) && !options.joblog)
@@ -310,6 +314,14 @@ CliOutcome parse_command_line(int argc, char** argv) {
 
     for (const auto& file : arg_files) options.inputs.push_back({true, {file}, false});
     split_command_and_inputs(app.remaining(), options);
+    if (!options.command.empty() && options.command.front().size() > 1 &&
+        options.command.front().front() == '-') {
+        // CLI11 stops at the first word it does not know: an option of GNU parallel's that
+        // ringrun lacks, or a typo. A command never starts with '-'.
+        const std::string& word = options.command.front();
+        const std::string name = word.substr(word.find_first_not_of('-'));
+        throw UsageError("Unknown option: " + name.substr(0, name.find('=')));
+    }
     if (!task.empty()) {
         if (!options.command.empty())
             throw UsageError("--task runs a task, not a command: remove '" +
@@ -318,9 +330,8 @@ CliOutcome parse_command_line(int argc, char** argv) {
     } else if (options.jsonl) {
         if (!options.command.empty() || !options.inputs.empty())
             throw UsageError("--jsonl reads its jobs from stdin: give no command or inputs");
-    } else if (options.command.empty() && !options.retry_failed) {
-        throw UsageError("no command given (try 'ringrun --help')");
     }
+    // No command: each input is itself a command line (GNU parallel's most common use).
     if (options.output_mode != OutputMode::grouped && options.keep_order)
         throw UsageError("-k needs grouped output: drop --line-buffer / --ungroup");
     return {std::move(options), 0};

@@ -2,6 +2,7 @@
 #include "runner/cli/input_plan.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -16,6 +17,11 @@ int open_input(const std::string& path) {
     if (path == "-") return STDIN_FILENO;
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw UsageError("cannot read input file '" + path + "': " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        throw UsageError("cannot read input file '" + path + "': " + std::strerror(EISDIR));
+    }
     return fd;
 }
 
@@ -59,13 +65,17 @@ InputPlan build_input(const CliOptions& options) {
         plan.job_count = product->size();
         plan.source = std::move(product);
     }
-    if (options.colsep) {
+    // --header on one stream without --colsep splits its lines on tabs (as GNU parallel).
+    const std::optional<std::string> colsep =
+        options.colsep
+            ? options.colsep
+            : (options.header && one_stream ? std::optional<std::string>("\t") : std::nullopt);
+    if (colsep) {
         std::unique_ptr<ColumnSplit> split;
         try {
-            split = std::make_unique<ColumnSplit>(std::move(plan.source), *options.colsep);
+            split = std::make_unique<ColumnSplit>(std::move(plan.source), *colsep);
         } catch (const std::invalid_argument& e) {
-            throw UsageError("--colsep '" + *options.colsep +
-                             "' is not a valid regex: " + e.what());
+            throw UsageError("--colsep '" + *colsep + "' is not a valid regex: " + e.what());
         }
         for (const auto& h : header_values) split->split(h, plan.column_names);
         plan.source = std::move(split);

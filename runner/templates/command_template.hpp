@@ -24,7 +24,8 @@ class CommandTemplate : public JobBuilder {
                                        const std::vector<std::string>& column_names = {});
     // An in-process task whose payload is the input.
     static CommandTemplate for_task(std::string task_name);
-    // The input is itself a whole shell command line (--retry-failed replays a joblog's).
+    // The input is itself a whole shell command line: no command given (as GNU parallel),
+    // or --retry-failed replaying a joblog's.
     static CommandTemplate for_logged_command();
 
     // inputs: the job's input values (one per source, column or -n argument).

@@ -52,12 +52,16 @@ ReplacementText::ReplacementText(std::string_view text,
                 part.position = 0;
                 return true;
             }
+            // {N}, or {-N} counted from the last input (as GNU parallel: {-1} the last).
+            part.from_end = selector.front() == '-';
+            const std::string_view number = selector.substr(part.from_end ? 1 : 0);
             uint32_t n = 0;
-            auto [end, ec] = std::from_chars(selector.data(), selector.data() + selector.size(), n);
-            if (ec == std::errc() && end == selector.data() + selector.size() && n > 0) {
+            auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
+            if (ec == std::errc() && end == number.data() + number.size() && n > 0) {
                 part.position = n;
                 return true;
             }
+            part.from_end = false;
             for (size_t i = 0; i < column_names.size(); ++i) {
                 if (column_names[i] == selector) {
                     part.position = static_cast<uint32_t>(i + 1);
@@ -78,7 +82,8 @@ ReplacementText::ReplacementText(std::string_view text,
                 recognise(text.substr(i + 1, close - i - 1), part)) {
                 shell.feed(literal);
                 part.place = shell.place();
-                if (!literal.empty()) parts_.push_back({Part::Kind::literal, {}, 0, literal, {}});
+                if (!literal.empty())
+                    parts_.push_back({Part::Kind::literal, {}, 0, false, literal, {}});
                 literal.clear();
                 parts_.push_back(std::move(part));
                 i = close + 1;
@@ -87,7 +92,8 @@ ReplacementText::ReplacementText(std::string_view text,
         }
         literal += text[i++];
     }
-    if (!literal.empty()) parts_.push_back({Part::Kind::literal, {}, 0, std::move(literal), {}});
+    if (!literal.empty())
+        parts_.push_back({Part::Kind::literal, {}, 0, false, std::move(literal), {}});
 }
 
 bool ReplacementText::has_replacement() const {
@@ -171,7 +177,10 @@ void ReplacementText::expand_parts(uint64_t seq, uint32_t slot,
                 if (p.position > 0) {
                     // Past the inputs there is nothing (as GNU parallel: {2} of one input).
                     if (p.position <= inputs.size())
-                        append_value(p, modified(inputs[p.position - 1], p.modifier));
+                        append_value(
+                            p, modified(
+                                   inputs[p.from_end ? inputs.size() - p.position : p.position - 1],
+                                   p.modifier));
                     break;
                 }
                 for (size_t i = 0; i < inputs.size(); ++i) {

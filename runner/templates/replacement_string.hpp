@@ -45,6 +45,7 @@ class ReplacementText {
         enum class Kind : uint8_t { literal, input, seq, slot } kind;
         Modifier modifier = Modifier::none;
         uint32_t position = 0;  // input: 0 for all inputs, N for {N}
+        bool from_end = false;  // {-N}: the Nth input from the last
         std::string text;       // literal
         ShellPlace place;       // input: where it stands, read as a shell command line
     };
