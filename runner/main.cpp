@@ -92,9 +92,10 @@ int run(const CliOptions& cli) {
         builder = std::make_unique<JsonlBuilder>();
     else
         builder = std::make_unique<CommandTemplate>(
-            cli.task           ? CommandTemplate::for_task(*cli.task)
-            : cli.retry_failed || cli.command.empty() ? CommandTemplate::for_logged_command()
-                               : CommandTemplate::for_command(cli.command, column_names));
+            cli.task ? CommandTemplate::for_task(*cli.task)
+            : cli.retry_failed || cli.command.empty()
+                ? CommandTemplate::for_logged_command()
+                : CommandTemplate::for_command(cli.command, column_names));
     const JobBuilder& command = *builder;
     if (cli.dry_run) return print_commands(command, *input);
 
