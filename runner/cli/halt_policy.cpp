@@ -71,12 +71,15 @@ bool HaltPolicy::triggered(uint64_t failed, uint64_t succeeded, uint64_t total) 
            100.0 * static_cast<double>(counted) / static_cast<double>(base) >= threshold_;
 }
 
-int HaltPolicy::exit_code(int last_failed_exit, uint64_t failed, uint64_t done) const {
+int HaltPolicy::exit_code(int last_failed_exit, uint64_t failed, uint64_t done,
+                          uint64_t total) const {
     if (why_ == Why::success) return 0;
     if (why_ == Why::fail && !percent_ && threshold_ == 1) return last_failed_exit;
-    if (percent_ && done > 0)
+    // The percentage of the run's jobs that failed (as GNU parallel: of all of them, once
+    // their number is known).
+    if (const uint64_t base = total > 0 ? total : done; percent_ && base > 0)
         return static_cast<int>(
-            std::lround(100.0 * static_cast<double>(failed) / static_cast<double>(done)));
+            std::lround(100.0 * static_cast<double>(failed) / static_cast<double>(base)));
     return static_cast<int>(std::min<uint64_t>(failed, 101));
 }
 

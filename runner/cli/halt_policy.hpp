@@ -28,7 +28,7 @@ class HaltPolicy {
     bool triggered(uint64_t failed, uint64_t succeeded, uint64_t total) const;
     // The exit status of a halted run: the failing job's own status for fail=1, 0 for
     // success, the percentage failed for a percentage, else the number failed (max 101).
-    int exit_code(int last_failed_exit, uint64_t failed, uint64_t done) const;
+    int exit_code(int last_failed_exit, uint64_t failed, uint64_t done, uint64_t total) const;
     // "failed", "succeeded", "finished": how the message names the last job.
     const char* verb() const;
 

@@ -21,6 +21,7 @@ struct JobTally {
     uint64_t succeeded = 0;
     uint64_t failed = 0;
     uint64_t total = 0;
+    uint64_t running = 0;  // jobs handed to workers and not yet done
     uint64_t done() const { return succeeded + failed; }
 };
 

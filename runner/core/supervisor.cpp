@@ -330,6 +330,7 @@ JobTally Supervisor::tally() const {
     t.succeeded = succeeded_;
     t.failed = failed_;
     t.total = input_.exhausted() ? next_seq_ : 0;
+    t.running = scheduler_.in_flight_total();
     return t;
 }
 
