@@ -90,12 +90,15 @@ int run(const CliOptions& cli) {
     std::unique_ptr<JobBuilder> builder;
     if (cli.jsonl)
         builder = std::make_unique<JsonlBuilder>();
-    else
-        builder = std::make_unique<CommandTemplate>(
-            cli.task ? CommandTemplate::for_task(*cli.task)
-            : cli.retry_failed || cli.command.empty()
-                ? CommandTemplate::for_logged_command()
-                : CommandTemplate::for_command(cli.command, column_names));
+    else {
+        auto command =
+            cli.task                                  ? CommandTemplate::for_task(*cli.task)
+            : cli.retry_failed || cli.command.empty() ? CommandTemplate::for_logged_command()
+            : cli.quote_command ? CommandTemplate::for_quoted_command(cli.command, column_names)
+                                : CommandTemplate::for_command(cli.command, column_names);
+        command.set_working_dir(cli.working_dir);
+        builder = std::make_unique<CommandTemplate>(std::move(command));
+    }
     const JobBuilder& command = *builder;
     if (cli.dry_run) return print_commands(command, *input);
 

@@ -168,6 +168,8 @@ TEST(CliUsage, BadCommandLinesExit255WithOneLine) {
                                           {"--task", "no-such-task"},
                                           {"--task", "noop", "echo"},
                                           {"-a", "/", "echo"},
+                                          {"-S", "host", "echo", ":::", "a"},
+                                          {"--transfer", "echo", ":::", "a"},
                                           {"echo", "::::", "/"}}) {
         args.insert(args.begin(), RINGRUN_BINARY);
         auto r = testing::run_program(args);
@@ -187,6 +189,27 @@ TEST(CliUsage, BadCommandLinesExit255WithOneLine) {
         name = name.substr(0, name.find('='));
         EXPECT_EQ(r.err, "ringrun: Unknown option: " + name + "\n") << option;
     }
+}
+
+TEST(CliUsage, RemoteOptionsPointToTheSlurmWay) {
+    auto r = testing::run_program({RINGRUN_BINARY, "--sshlogin", "a,b", "echo", ":::", "x"});
+    EXPECT_EQ(r.exit_code, 255);
+    EXPECT_EQ(r.out, "");
+    EXPECT_NE(r.err.find("not supported"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("Slurm job array"), std::string::npos) << r.err;
+}
+
+TEST(CliUsage, OptionsFromTheParallelVariableComeFirst) {
+    testing::ProgramRun run;
+    run.argv = {RINGRUN_BINARY, "echo", ":::", "a", "b"};
+    run.env = {"PARALLEL=-k --tagstring 'x y'"};
+    auto r = testing::run_program(run);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "x y\ta\nx y\tb\n");
+    run.env = {"PARALLEL=--tagstring 'x"};
+    r = testing::run_program(run);
+    EXPECT_EQ(r.exit_code, 255);
+    EXPECT_EQ(r.err, "ringrun: $PARALLEL: unclosed '\n");
 }
 
 TEST(CliUsage, WithoutACommandEachInputIsACommandLine) {

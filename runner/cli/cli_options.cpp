@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "runner/cli/parallel_habits.hpp"
 #include "runner/cli/version.hpp"
 
 namespace ringrun {
@@ -65,6 +66,7 @@ CliOutcome parse_command_line(int argc, char** argv) {
         "See also: man ringrun, docs/parallel-compat.md",
         "ringrun"};
     app.prefix_command();
+    ParallelHabits habits;
     app.set_version_flag("--version", std::string("ringrun ") + kVersion);
     app.get_formatter()->column_width(34);
     auto take_last = CLI::MultiOptionPolicy::TakeLast;
@@ -89,6 +91,7 @@ CliOutcome parse_command_line(int argc, char** argv) {
                    "crash_once_timed, spawn, leak)")
         ->type_name("NAME")
         ->group(kRunning);
+    habits.add_to(app, options, kRunning);
     std::string delay, memfree;
     app.add_option("--delay", delay, "Start jobs at least SECS apart")
         ->type_name("SECS")
@@ -264,8 +267,12 @@ CliOutcome parse_command_line(int argc, char** argv) {
         "than 100 failed; with --halt, as GNU parallel; 102 stopped by --max-restarts;\n"
         "103 a record could not be written (a full disk); 130/143 interrupted by\n"
         "SIGINT/SIGTERM; 141 stdout closed; 255 usage or internal error.");
+    // Options in $PARALLEL come first, as GNU parallel reads them.
+    std::vector<std::string> args = with_parallel_environment({argv, argv + argc});
+    std::vector<char*> arg_pointers;
+    for (std::string& arg : args) arg_pointers.push_back(arg.data());
     try {
-        app.parse(argc, argv);
+        app.parse(static_cast<int>(arg_pointers.size()), arg_pointers.data());
     } catch (const CLI::CallForHelp& e) {
         return {std::nullopt, app.exit(e)};
     } catch (const CLI::CallForVersion& e) {
@@ -322,6 +329,7 @@ CliOutcome parse_command_line(int argc, char** argv) {
         const std::string name = word.substr(word.find_first_not_of('-'));
         throw UsageError("Unknown option: " + name.substr(0, name.find('=')));
     }
+    habits.apply(options);
     if (!task.empty()) {
         if (!options.command.empty())
             throw UsageError("--task runs a task, not a command: remove '" +

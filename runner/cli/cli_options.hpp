@@ -38,6 +38,8 @@ struct CliOptions {
     uint64_t max_tasks_per_worker = 0;     // recycling: retire a worker after N jobs
     uint64_t max_worker_memory_bytes = 0;  // recycling: ... or once its RSS passes this
     bool dry_run = false;
+    bool quote_command = false;  // -q: the command's words as given, no shell
+    std::string working_dir;     // --wd
     // Input
     std::vector<InputSpec> inputs;  // empty: stdin
     char delimiter = '\n';

@@ -66,6 +66,25 @@ CommandTemplate CommandTemplate::for_command(const std::vector<std::string>& wor
     return t;
 }
 
+CommandTemplate CommandTemplate::for_quoted_command(const std::vector<std::string>& words,
+                                                    const std::vector<std::string>& column_names) {
+    CommandTemplate t;
+    t.kind_ = JobSpec::Kind::argv;
+    std::string line;
+    bool any_replacement = false;
+    for (const auto& w : words) {
+        t.words_.emplace_back(w, column_names);
+        any_replacement |= t.words_.back().has_replacement();
+        line += (line.empty() ? "" : " ") + w;
+    }
+    if (!any_replacement) {
+        t.words_.emplace_back("{}", column_names);
+        line += " {}";
+    }
+    t.line_ = ReplacementText(line, column_names);
+    return t;
+}
+
 CommandTemplate CommandTemplate::for_task(std::string task_name) {
     CommandTemplate t;
     t.kind_ = JobSpec::Kind::task;
@@ -95,6 +114,7 @@ void CommandTemplate::fill_job(uint64_t seq, uint32_t slot, const std::vector<st
     job.attempt = 1;
     job.kind = kind_;
     job.timeout_ms = 0;  // the supervisor's, unless a builder sets one
+    job.cwd = working_dir_;
     switch (kind_) {
         case JobSpec::Kind::shell:
             job.shell_line.clear();

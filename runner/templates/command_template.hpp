@@ -22,6 +22,10 @@ class CommandTemplate : public JobBuilder {
     // column_names: from --header, so that {name} means that column.
     static CommandTemplate for_command(const std::vector<std::string>& words,
                                        const std::vector<std::string>& column_names = {});
+    // -q: the words as given, each one argv word (no shell reads them), the inputs
+    // substituted into them; {} appended as a word of its own when none appears.
+    static CommandTemplate for_quoted_command(const std::vector<std::string>& words,
+                                              const std::vector<std::string>& column_names = {});
     // An in-process task whose payload is the input.
     static CommandTemplate for_task(std::string task_name);
     // The input is itself a whole shell command line: no command given (as GNU parallel),
@@ -47,6 +51,8 @@ class CommandTemplate : public JobBuilder {
         return true;
     }
     bool uses_shell() const { return kind_ == JobSpec::Kind::shell; }
+    // --wd: every job runs in dir.
+    void set_working_dir(std::string dir) { working_dir_ = std::move(dir); }
     bool is_task() const override { return kind_ == JobSpec::Kind::task; }
 
   private:
@@ -55,6 +61,7 @@ class CommandTemplate : public JobBuilder {
     ReplacementText line_;                // the whole line (shell, and display for argv)
     std::vector<ReplacementText> words_;  // argv
     std::string task_name_;               // task
+    std::string working_dir_;             // empty: the runner's
 };
 
 }  // namespace ringrun
