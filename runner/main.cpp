@@ -116,6 +116,7 @@ int run(const CliOptions& cli) {
     if (cli.output_mode == OutputMode::grouped) output.tag = tag;
     output.values_are_task_output = command.is_task();
     output.print_stdout = !cli.results;  // saved instead (as GNU parallel)
+    if (cli.verbose) output.verbose = &command;
     OutputPrinter printer(output);
     std::unique_ptr<JoblogWriter> joblog;
     std::optional<StartLog> start_log;

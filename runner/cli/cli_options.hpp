@@ -39,6 +39,7 @@ struct CliOptions {
     uint64_t max_worker_memory_bytes = 0;  // recycling: ... or once its RSS passes this
     bool dry_run = false;
     bool quote_command = false;  // -q: the command's words as given, no shell
+    bool verbose = false;        // -v: print each job's command line before its output
     std::string working_dir;     // --wd
     // Input
     std::vector<InputSpec> inputs;  // empty: stdin

@@ -64,6 +64,9 @@ void ParallelHabits::add_to(CLI::App& app, CliOptions& options, const std::strin
                  "Run the command's words as given, without a shell (for words holding "
                  "quotes, $ or spaces)")
         ->group(group);
+    app.add_flag("-v,--verbose", options.verbose,
+                 "Print each job's command line on stdout before its output")
+        ->group(group);
     app.add_option("--wd,--workdir", options.working_dir, "Run each job in DIR")
         ->type_name("DIR")
         ->group(group);

@@ -66,6 +66,8 @@ bool OutputPrinter::print(Held& held) {
     if (!closed_ && !held.skipped) {
         try {
             // Commands wrote their own output in the other modes; a task's is a value.
+            if (!held.command_line.empty())
+                write_stream(options_.out_fd, held.command_line, {}, held.tag, true);
             if (options_.mode == OutputMode::grouped || options_.values_are_task_output) {
                 if (options_.print_stdout)
                     write_stream(options_.out_fd, r.out, r.out_file, held.tag,
@@ -92,6 +94,7 @@ bool OutputPrinter::job_finished(uint64_t seq, uint32_t slot,
         held.tag += '\t';
     }
     held.note = note;
+    if (options_.verbose) held.command_line = options_.verbose->command_line(seq, slot, inputs);
     if (!options_.keep_order) {
         held.result = std::move(result);
         return print(held);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "runner/core/job_builder.hpp"
 #include "runner/templates/replacement_string.hpp"
 #include "worker/job.hpp"
 #include "worker/output_capture.hpp"
@@ -25,6 +26,7 @@ struct OutputOptions {
     std::optional<ReplacementText> tag;   // --tag is "{}" joined by spaces; --tagstring
     bool values_are_task_output = false;  // a task's output is a value: one per line
     bool print_stdout = true;             // false with --results (as GNU parallel)
+    const JobBuilder* verbose = nullptr;  // -v: each job's command line before its output
     int out_fd = 1;
     int err_fd = 2;
 };
@@ -48,6 +50,7 @@ class OutputPrinter {
   private:
     struct Held {
         std::string tag;
+        std::string command_line;  // -v
         JobResult result;
         std::string note;
         bool skipped = false;
