@@ -94,8 +94,9 @@ int run(const CliOptions& cli) {
         auto command =
             cli.task                                  ? CommandTemplate::for_task(*cli.task)
             : cli.retry_failed || cli.command.empty() ? CommandTemplate::for_logged_command()
-            : cli.quote_command ? CommandTemplate::for_quoted_command(cli.command, column_names)
-                                : CommandTemplate::for_command(cli.command, column_names);
+            : cli.quote_command
+                ? CommandTemplate::for_quoted_command(cli.command, column_names, cli.plus)
+                : CommandTemplate::for_command(cli.command, column_names, cli.plus);
         command.set_working_dir(cli.working_dir);
         builder = std::make_unique<CommandTemplate>(std::move(command));
     }
@@ -107,7 +108,7 @@ int run(const CliOptions& cli) {
 
     std::optional<ReplacementText> tag;
     if (cli.tagstring)
-        tag = ReplacementText(*cli.tagstring, column_names);
+        tag = ReplacementText(*cli.tagstring, column_names, cli.plus);
     else if (cli.tag)
         tag = ReplacementText(cli.jsonl ? "{2}" : "{}");  // --jsonl: the job's id
     OutputOptions output;

@@ -40,6 +40,7 @@ struct CliOptions {
     bool dry_run = false;
     bool quote_command = false;  // -q: the command's words as given, no shell
     bool verbose = false;        // -v: print each job's command line before its output
+    bool plus = false;           // --plus: GNU parallel's further replacement strings
     std::string working_dir;     // --wd
     // Input
     std::vector<InputSpec> inputs;  // empty: stdin

@@ -64,6 +64,10 @@ void ParallelHabits::add_to(CLI::App& app, CliOptions& options, const std::strin
                  "Run the command's words as given, without a shell (for words holding "
                  "quotes, $ or spaces)")
         ->group(group);
+    app.add_flag("--plus", options.plus,
+                 "Also {..} {...} {/..} {/...} (two or three extensions off), {+/} {+.} {+..} "
+                 "{+...} (the parts those leave out)")
+        ->group(group);
     app.add_flag("-v,--verbose", options.verbose,
                  "Print each job's command line on stdout before its output")
         ->group(group);

@@ -41,17 +41,18 @@ std::vector<std::string> split_words(const std::string& line) {
 }  // namespace
 
 CommandTemplate CommandTemplate::for_command(const std::vector<std::string>& words,
-                                             const std::vector<std::string>& column_names) {
+                                             const std::vector<std::string>& column_names,
+                                             bool plus) {
     std::string line;
     for (const auto& w : words) line += (line.empty() ? "" : " ") + w;
-    if (!ReplacementText(line, column_names).has_replacement()) line += " {}";
+    if (!ReplacementText(line, column_names, plus).has_replacement()) line += " {}";
     CommandTemplate t;
-    t.line_ = ReplacementText(line, column_names);
+    t.line_ = ReplacementText(line, column_names, plus);
     // Whether the line needs a shell is decided on its literal text only: an input can
     // never make it need one (inputs are quoted, or whole argv words).
     std::string literal_text;
     for (const auto& w : split_words(line)) {
-        ReplacementText word(w, column_names);
+        ReplacementText word(w, column_names, plus);
         std::string shape;
         word.expand(0, 0, {"x"}, false, shape);
         literal_text += (literal_text.empty() ? "" : " ") + shape;
@@ -67,13 +68,14 @@ CommandTemplate CommandTemplate::for_command(const std::vector<std::string>& wor
 }
 
 CommandTemplate CommandTemplate::for_quoted_command(const std::vector<std::string>& words,
-                                                    const std::vector<std::string>& column_names) {
+                                                    const std::vector<std::string>& column_names,
+                                                    bool plus) {
     CommandTemplate t;
     t.kind_ = JobSpec::Kind::argv;
     std::string line;
     bool any_replacement = false;
     for (const auto& w : words) {
-        t.words_.emplace_back(w, column_names);
+        t.words_.emplace_back(w, column_names, plus);
         any_replacement |= t.words_.back().has_replacement();
         line += (line.empty() ? "" : " ") + w;
     }
@@ -81,7 +83,7 @@ CommandTemplate CommandTemplate::for_quoted_command(const std::vector<std::strin
         t.words_.emplace_back("{}", column_names);
         line += " {}";
     }
-    t.line_ = ReplacementText(line, column_names);
+    t.line_ = ReplacementText(line, column_names, plus);
     return t;
 }
 

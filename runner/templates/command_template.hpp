@@ -20,12 +20,15 @@ class CommandTemplate : public JobBuilder {
     // words: the command as given on the command line, joined with spaces (as GNU
     // parallel does). "{}" is appended when no replacement string appears.
     // column_names: from --header, so that {name} means that column.
+    // plus: GNU parallel's --plus replacement strings too.
     static CommandTemplate for_command(const std::vector<std::string>& words,
-                                       const std::vector<std::string>& column_names = {});
+                                       const std::vector<std::string>& column_names = {},
+                                       bool plus = false);
     // -q: the words as given, each one argv word (no shell reads them), the inputs
     // substituted into them; {} appended as a word of its own when none appears.
     static CommandTemplate for_quoted_command(const std::vector<std::string>& words,
-                                              const std::vector<std::string>& column_names = {});
+                                              const std::vector<std::string>& column_names = {},
+                                              bool plus = false);
     // An in-process task whose payload is the input.
     static CommandTemplate for_task(std::string task_name);
     // The input is itself a whole shell command line: no command given (as GNU parallel),

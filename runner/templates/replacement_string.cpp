@@ -28,11 +28,47 @@ std::string_view without_extension(std::string_view path) {
     return path.substr(0, dot);
 }
 
+// --plus: where the last n extensions begin (the '.' of ".a.b" for n = 2), each a run of
+// characters other than '.' and '/' (GNU parallel's \.[^/.]+ n times at the end), or
+// npos when the path has fewer.
+size_t extensions_start(std::string_view path, int n) {
+    size_t end = path.size();
+    for (int i = 0; i < n; ++i) {
+        if (end == 0) return std::string_view::npos;
+        const size_t dot = path.rfind('.', end - 1);
+        if (dot == std::string_view::npos || dot + 1 == end ||
+            path.substr(dot + 1, end - dot - 1).find('/') != std::string_view::npos)
+            return std::string_view::npos;
+        end = dot;
+    }
+    return end;
+}
+
+std::string_view without_extensions(std::string_view path, int n) {
+    const size_t start = extensions_start(path, n);
+    return start == std::string_view::npos ? path : path.substr(0, start);
+}
+
+std::string_view last_extensions(std::string_view path, int n) {
+    const size_t start = extensions_start(path, n);
+    return start == std::string_view::npos ? std::string_view() : path.substr(start + 1);
+}
+
 ReplacementText::ReplacementText(std::string_view text,
-                                 const std::vector<std::string>& column_names) {
+                                 const std::vector<std::string>& column_names, bool plus) {
     static constexpr std::pair<std::string_view, Modifier> kModifiers[] = {
         {"", Modifier::none},      {".", Modifier::no_ext},           {"/", Modifier::basename},
         {"//", Modifier::dirname}, {"/.", Modifier::basename_no_ext},
+    };
+    static constexpr std::pair<std::string_view, Modifier> kPlusModifiers[] = {
+        {"..", Modifier::no_ext2},
+        {"...", Modifier::no_ext3},
+        {"/..", Modifier::basename_no_ext2},
+        {"/...", Modifier::basename_no_ext3},
+        {"+/", Modifier::dir_or_empty},
+        {"+.", Modifier::ext},
+        {"+..", Modifier::ext2},
+        {"+...", Modifier::ext3},
     };
     // Recognises the inside of one {...}; false if it is not a replacement string.
     auto recognise = [&](std::string_view inside, Part& part) {
@@ -42,7 +78,11 @@ ReplacementText::ReplacementText(std::string_view text,
         }
         part.kind = Part::Kind::input;
         // The selector (a position or a column name), then a modifier.
-        for (const auto& [suffix, modifier] : kModifiers) {
+        std::vector<std::pair<std::string_view, Modifier>> modifiers(std::begin(kModifiers),
+                                                                     std::end(kModifiers));
+        if (plus)
+            modifiers.insert(modifiers.end(), std::begin(kPlusModifiers), std::end(kPlusModifiers));
+        for (const auto& [suffix, modifier] : modifiers) {
             if (inside.size() < suffix.size() ||
                 inside.substr(inside.size() - suffix.size()) != suffix)
                 continue;
@@ -126,6 +166,26 @@ std::string_view modified(std::string_view in, auto modifier) {
             return dirname_of(in);
         case M::basename_no_ext:
             return without_extension(basename_of(in));
+        case M::no_ext2:
+            return without_extensions(in, 2);
+        case M::no_ext3:
+            return without_extensions(in, 3);
+        case M::basename_no_ext2:
+            return without_extensions(basename_of(in), 2);
+        case M::basename_no_ext3:
+            return without_extensions(basename_of(in), 3);
+        case M::dir_or_empty: {
+            const size_t slash = in.rfind('/');
+            return slash == std::string_view::npos ? std::string_view() : in.substr(0, slash);
+        }
+        case M::ext: {
+            const size_t dot = in.rfind('.');
+            return dot == std::string_view::npos ? std::string_view() : in.substr(dot + 1);
+        }
+        case M::ext2:
+            return last_extensions(in, 2);
+        case M::ext3:
+            return last_extensions(in, 3);
         case M::none:
             break;
     }

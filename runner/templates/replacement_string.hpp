@@ -18,8 +18,10 @@ class ReplacementText {
   public:
     ReplacementText() = default;
     // column_names: names from --header, in input position order (position 1 first).
+    // plus: GNU parallel's --plus strings too ({..} {...} {/..} {/...} {+/} {+.} {+..}
+    // {+...}); without it they stay literal, as shell brace expansions such as {1..3}.
     explicit ReplacementText(std::string_view text,
-                             const std::vector<std::string>& column_names = {});
+                             const std::vector<std::string>& column_names = {}, bool plus = false);
 
     bool has_replacement() const;
     // True when the text is exactly "{}".
@@ -40,7 +42,22 @@ class ReplacementText {
                         std::vector<std::string>& words, size_t used) const;
 
   private:
-    enum class Modifier : uint8_t { none, no_ext, basename, dirname, basename_no_ext };
+    enum class Modifier : uint8_t {
+        none,
+        no_ext,
+        basename,
+        dirname,
+        basename_no_ext,
+        // --plus
+        no_ext2,
+        no_ext3,
+        basename_no_ext2,
+        basename_no_ext3,
+        dir_or_empty,
+        ext,
+        ext2,
+        ext3
+    };
     struct Part {
         enum class Kind : uint8_t { literal, input, seq, slot } kind;
         Modifier modifier = Modifier::none;
