@@ -98,6 +98,8 @@ int run(const CliOptions& cli) {
                 ? CommandTemplate::for_quoted_command(cli.command, column_names, cli.plus)
                 : CommandTemplate::for_command(cli.command, column_names, cli.plus);
         command.set_working_dir(cli.working_dir);
+        if (cli.context_replace && !cli.task && !cli.command.empty())
+            command.repeat_words_with_context(column_names, cli.plus);
         builder = std::make_unique<CommandTemplate>(std::move(command));
     }
     const JobBuilder& command = *builder;

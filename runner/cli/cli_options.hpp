@@ -47,7 +47,11 @@ struct CliOptions {
     char delimiter = '\n';
     std::optional<std::string> colsep;
     size_t max_args = 0;  // -n; 0: one record per job
-    bool link = false;    // --link: every source linked, shorter ones wrapping
+    // -m, -X: as many inputs a job as fit, spread evenly over the workers; --xargs: as
+    // many as fit. Within max_chars of inputs (-s) a job.
+    bool multiple_args = false, context_replace = false, xargs = false;
+    size_t max_chars = 0;
+    bool link = false;  // --link: every source linked, shorter ones wrapping
     bool header = false;
     bool jsonl = false;  // --jsonl: one JSON job per line of stdin
     // Output

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -37,8 +38,11 @@ std::vector<std::string> read_whole(const std::string& path, char delimiter) {
 InputPlan build_input(const CliOptions& options) {
     InputPlan plan;
     std::vector<std::string> header_values;
-    const bool one_stream =
-        options.inputs.empty() || (options.inputs.size() == 1 && options.inputs[0].is_file);
+    // -m and -X spread the inputs evenly over the workers: they must know how many there
+    // are, so one stream is read whole (as GNU parallel does).
+    const bool spread = options.multiple_args || options.context_replace;
+    const bool one_stream = !spread && (options.inputs.empty() ||
+                                        (options.inputs.size() == 1 && options.inputs[0].is_file));
     if (one_stream) {
         const std::string path = options.inputs.empty() ? "-" : options.inputs[0].values[0];
         int fd = open_input(path);
@@ -50,7 +54,9 @@ InputPlan build_input(const CliOptions& options) {
         plan.source = std::move(stream);
     } else {
         std::vector<InputList> lists;
-        for (const auto& spec : options.inputs) {
+        std::vector<InputSpec> specs = options.inputs;
+        if (specs.empty()) specs.push_back({true, {"-"}, false});  // stdin, read whole
+        for (const auto& spec : specs) {
             InputList list{
                 spec.is_file ? read_whole(spec.values[0], options.delimiter) : spec.values,
                 spec.linked};
@@ -82,7 +88,17 @@ InputPlan build_input(const CliOptions& options) {
     } else {
         plan.column_names = header_values;
     }
-    if (options.max_args > 0) {
+    if (spread || options.xargs) {
+        // GNU parallel keeps a command line well inside the system's limit (131,072).
+        constexpr size_t kLineChars = 60'000;
+        const size_t jobs = std::max<size_t>(options.jobs, 1);
+        const size_t per_job = options.xargs || !plan.job_count
+                                   ? SIZE_MAX
+                                   : std::max<size_t>(1, (*plan.job_count + jobs - 1) / jobs);
+        plan.source = std::make_unique<ArgumentBatch>(
+            std::move(plan.source), per_job, options.max_chars ? options.max_chars : kLineChars);
+        plan.job_count.reset();
+    } else if (options.max_args > 0) {
         plan.source = std::make_unique<ArgumentBatch>(std::move(plan.source), options.max_args);
         if (plan.job_count)
             *plan.job_count = (*plan.job_count + options.max_args - 1) / options.max_args;

@@ -146,16 +146,34 @@ bool ColumnSplit::next(std::vector<std::string>& inputs) {
     return true;
 }
 
-ArgumentBatch::ArgumentBatch(std::unique_ptr<InputSource> inner, size_t per_job)
-    : inner_(std::move(inner)), per_job_(per_job) {}
+ArgumentBatch::ArgumentBatch(std::unique_ptr<InputSource> inner, size_t per_job, size_t max_chars)
+    : inner_(std::move(inner)), per_job_(per_job), max_chars_(max_chars) {}
 
 bool ArgumentBatch::next(std::vector<std::string>& inputs) {
-    while (gathered_.size() < per_job_ && inner_->next(record_))
-        for (auto& v : record_) gathered_.push_back(std::move(v));
+    bool full = false;
+    auto gather = [&](std::vector<std::string>& record) {
+        size_t chars = 0;
+        for (const auto& v : record) chars += v.size() + 1;
+        if (max_chars_ > 0 && !gathered_.empty() && gathered_chars_ + chars > max_chars_) {
+            carried_ = std::move(record);  // starts the next job
+            full = true;
+            return;
+        }
+        gathered_chars_ += chars;
+        for (auto& v : record) gathered_.push_back(std::move(v));
+    };
+    if (!carried_.empty()) {
+        std::vector<std::string> first = std::move(carried_);
+        carried_.clear();
+        gather(first);
+    }
+    while (!full && gathered_.size() < per_job_ && inner_->next(record_)) gather(record_);
     if (gathered_.empty()) return false;
-    if (gathered_.size() < per_job_ && !inner_->exhausted()) return false;  // more may come
+    // More may come to fill the job.
+    if (!full && gathered_.size() < per_job_ && !inner_->exhausted()) return false;
     inputs = std::move(gathered_);
     gathered_.clear();
+    gathered_chars_ = 0;
     return true;
 }
 

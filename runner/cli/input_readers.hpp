@@ -90,17 +90,25 @@ class ColumnSplit : public InputSource {
 // -n N: N records per job (the last job takes what is left).
 class ArgumentBatch : public InputSource {
   public:
-    ArgumentBatch(std::unique_ptr<InputSource> inner, size_t per_job);
+    // per_job inputs a job (the last takes what is left); with max_chars, fewer when
+    // their lengths and the spaces between them would pass it (-m, -X, --xargs), but
+    // never none.
+    ArgumentBatch(std::unique_ptr<InputSource> inner, size_t per_job, size_t max_chars = 0);
     bool next(std::vector<std::string>& inputs) override;
-    bool exhausted() const override { return inner_->exhausted() && gathered_.empty(); }
+    bool exhausted() const override {
+        return inner_->exhausted() && gathered_.empty() && carried_.empty();
+    }
     int fd() const override { return inner_->fd(); }
     void fill() override { inner_->fill(); }
 
   private:
     std::unique_ptr<InputSource> inner_;
     size_t per_job_;
+    size_t max_chars_;
+    size_t gathered_chars_ = 0;
     std::vector<std::string> gathered_;
     std::vector<std::string> record_;
+    std::vector<std::string> carried_;  // read, but over the last job's length: the next's
 };
 
 // Reads every record of fd (a whole :::: file or stdin among several sources).

@@ -64,6 +64,20 @@ void ParallelHabits::add_to(CLI::App& app, CliOptions& options, const std::strin
                  "Run the command's words as given, without a shell (for words holding "
                  "quotes, $ or spaces)")
         ->group(group);
+    app.add_flag("-m", options.multiple_args,
+                 "As many inputs a job as fit in a command line, spread evenly over the "
+                 "workers")
+        ->group(group);
+    app.add_flag("-X", options.context_replace,
+                 "As -m; a word with text around {} is repeated for each input")
+        ->group(group);
+    app.add_flag("--xargs", options.xargs, "As many inputs a job as fit in a command line")
+        ->group(group);
+    app.add_option("-s,--max-chars", options.max_chars,
+                   "With -m, -X, --xargs: at most N characters of inputs a job")
+        ->type_name("N")
+        ->check(CLI::Range(size_t{1}, size_t{1} << 30))
+        ->group(group);
     app.add_flag("--plus", options.plus,
                  "Also {..} {...} {/..} {/...} (two or three extensions off), {+/} {+.} {+..} "
                  "{+...} (the parts those leave out)")

@@ -48,6 +48,7 @@ CommandTemplate CommandTemplate::for_command(const std::vector<std::string>& wor
     if (!ReplacementText(line, column_names, plus).has_replacement()) line += " {}";
     CommandTemplate t;
     t.line_ = ReplacementText(line, column_names, plus);
+    t.line_source_ = line;
     // Whether the line needs a shell is decided on its literal text only: an input can
     // never make it need one (inputs are quoted, or whole argv words).
     std::string literal_text;
@@ -87,6 +88,53 @@ CommandTemplate CommandTemplate::for_quoted_command(const std::vector<std::strin
     return t;
 }
 
+void CommandTemplate::repeat_words_with_context(const std::vector<std::string>& column_names,
+                                                bool plus) {
+    context_words_.clear();
+    for (const auto& w : split_words(line_source_)) {
+        ReplacementText word(w, column_names, plus);
+        const bool repeats = word.has_input() && !word.is_whole_input();
+        context_words_.push_back({std::move(word), repeats});
+    }
+}
+
+void CommandTemplate::expand_context_line(uint64_t seq, uint32_t slot,
+                                          const std::vector<std::string>& inputs, bool quote,
+                                          std::string& out) const {
+    std::vector<std::string> one(1);
+    for (size_t k = 0; k < context_words_.size(); ++k) {
+        if (k > 0) out += ' ';
+        const ContextWord& word = context_words_[k];
+        if (!word.repeats) {
+            word.text.expand(seq, slot, inputs, quote, out);
+            continue;
+        }
+        for (size_t i = 0; i < inputs.size(); ++i) {
+            if (i > 0) out += ' ';
+            one[0] = inputs[i];
+            word.text.expand(seq, slot, one, quote, out);
+        }
+    }
+}
+
+size_t CommandTemplate::expand_context_words(uint64_t seq, uint32_t slot,
+                                             const std::vector<std::string>& inputs,
+                                             std::vector<std::string>& words) const {
+    std::vector<std::string> one(1);
+    size_t used = 0;
+    for (const ContextWord& word : context_words_) {
+        if (!word.repeats) {
+            used = word.text.expand_words(seq, slot, inputs, words, used);
+            continue;
+        }
+        for (const auto& input : inputs) {
+            one[0] = input;
+            used = word.text.expand_words(seq, slot, one, words, used);
+        }
+    }
+    return used;
+}
+
 CommandTemplate CommandTemplate::for_task(std::string task_name) {
     CommandTemplate t;
     t.kind_ = JobSpec::Kind::task;
@@ -120,12 +168,18 @@ void CommandTemplate::fill_job(uint64_t seq, uint32_t slot, const std::vector<st
     switch (kind_) {
         case JobSpec::Kind::shell:
             job.shell_line.clear();
-            line_.expand(seq, slot, inputs, quote_inputs_, job.shell_line);
+            if (!context_words_.empty())
+                expand_context_line(seq, slot, inputs, quote_inputs_, job.shell_line);
+            else
+                line_.expand(seq, slot, inputs, quote_inputs_, job.shell_line);
             break;
         case JobSpec::Kind::argv: {
             size_t used = 0;
-            for (const auto& word : words_)
-                used = word.expand_words(seq, slot, inputs, job.argv, used);
+            if (!context_words_.empty())
+                used = expand_context_words(seq, slot, inputs, job.argv);
+            else
+                for (const auto& word : words_)
+                    used = word.expand_words(seq, slot, inputs, job.argv, used);
             job.argv.resize(used);
             break;
         }
@@ -147,6 +201,8 @@ std::string CommandTemplate::command_line(uint64_t seq, uint32_t slot,
     if (kind_ == JobSpec::Kind::task) {
         line = task_name_ + " ";
         line_.expand(seq, slot, inputs, false, line);
+    } else if (!context_words_.empty()) {
+        expand_context_line(seq, slot, inputs, quote_inputs_, line);
     } else {
         line_.expand(seq, slot, inputs, quote_inputs_, line);
     }

@@ -54,6 +54,9 @@ class CommandTemplate : public JobBuilder {
         return true;
     }
     bool uses_shell() const { return kind_ == JobSpec::Kind::shell; }
+    // -X: a word with text around an input is repeated for each input of the job
+    // (pre{}post with a and b: prea.post preb.post), as GNU parallel's context replace.
+    void repeat_words_with_context(const std::vector<std::string>& column_names, bool plus);
     // --wd: every job runs in dir.
     void set_working_dir(std::string dir) { working_dir_ = std::move(dir); }
     bool is_task() const override { return kind_ == JobSpec::Kind::task; }
@@ -62,9 +65,19 @@ class CommandTemplate : public JobBuilder {
     JobSpec::Kind kind_ = JobSpec::Kind::argv;
     bool quote_inputs_ = true;
     ReplacementText line_;                // the whole line (shell, and display for argv)
+    std::string line_source_;             // its text, as given
     std::vector<ReplacementText> words_;  // argv
     std::string task_name_;               // task
     std::string working_dir_;             // empty: the runner's
+    struct ContextWord {                  // -X
+        ReplacementText text;
+        bool repeats;
+    };
+    std::vector<ContextWord> context_words_;
+    void expand_context_line(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs,
+                             bool quote, std::string& out) const;
+    size_t expand_context_words(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs,
+                                std::vector<std::string>& words) const;
 };
 
 }  // namespace ringrun

@@ -142,6 +142,12 @@ bool ReplacementText::has_replacement() const {
     return false;
 }
 
+bool ReplacementText::has_input() const {
+    for (const auto& p : parts_)
+        if (p.kind == Part::Kind::input) return true;
+    return false;
+}
+
 bool ReplacementText::has_replacement_after_backslash() const {
     for (const auto& p : parts_)
         if (p.kind == Part::Kind::input && p.place.after_backslash) return true;

@@ -24,6 +24,8 @@ class ReplacementText {
                              const std::vector<std::string>& column_names = {}, bool plus = false);
 
     bool has_replacement() const;
+    // True when an input ({}, {N}, {name}, ...) is replaced somewhere in the text.
+    bool has_input() const;
     // True when the text is exactly "{}".
     bool is_whole_input() const;
     // True when a replacement string follows a backslash (\{}): no quoting of its value
