@@ -9,7 +9,8 @@
 #   4. peak RSS of `seq 10000000 | ringrun --task noop`, and of
 #      `seq 10000000 | ringrun -j2 --joblog /dev/null true` over its first seconds
 #   5. start-up: `ringrun true ::: 1` against `parallel true ::: 1`
-#   6. a 10,000-instance pipeline (5000 noop tasks, then 5000 more that each need one)
+#   6. what a {= perl expression =} costs a job, against GNU parallel
+#   7. a 10,000-instance pipeline (5000 noop tasks, then 5000 more that each need one)
 #      against the same 10,000 noop tasks without a pipeline: the scheduling overhead
 # Usage: bench/compare.sh [--quick]   (--quick: smaller counts, for a smoke run)
 set -euo pipefail
@@ -20,8 +21,10 @@ ringrun="$(pwd)/build/ringrun"
 out=docs/benchmarks.md
 quick=${1:-}
 true_jobs=3000; noop_tasks=1000000; rss_lines=10000000; reps=3; starts=20; true_rss_seconds=15
+perl_jobs=200000; perl_jobs_gnu=2000
 if [ "$quick" = "--quick" ]; then
     true_jobs=300; noop_tasks=100000; rss_lines=1000000; reps=1; starts=5; true_rss_seconds=3
+    perl_jobs=20000; perl_jobs_gnu=200
 fi
 
 # Best wall time in seconds over $reps runs of a shell command line.
@@ -95,6 +98,20 @@ t_pipeline=$(best_time "$ringrun run /tmp/ringrun-bench-pipeline.toml -j2")
 t_flat=$(best_time "$ringrun -j2 --task noop < /tmp/ringrun-bench-10k")
 us_per_instance=$(awk -v p="$t_pipeline" -v f="$t_flat" 'BEGIN { printf "%.2f", (p - f) * 1e6 / 10000 }')
 
+echo "perl expressions ..." >&2
+# What {= perl =} adds per job: --dry-run with the expression against without it (GNU
+# parallel's --dry-run is slow here, about 3 ms a job: it gets fewer inputs).
+seq "$perl_jobs" > /tmp/ringrun-bench-perl
+seq "$perl_jobs_gnu" > /tmp/ringrun-bench-perl-gnu
+t_perl_ringrun=$(best_time "$ringrun -k --dry-run echo '{= s/1/x/ =}' < /tmp/ringrun-bench-perl")
+t_plain_ringrun=$(best_time "$ringrun -k --dry-run echo '{}' < /tmp/ringrun-bench-perl")
+t_perl_gnu=$(best_time "parallel -k --dry-run echo '{= s/1/x/ =}' < /tmp/ringrun-bench-perl-gnu")
+t_plain_gnu=$(best_time "parallel -k --dry-run echo '{}' < /tmp/ringrun-bench-perl-gnu")
+us_perl_ringrun=$(awk -v a="$t_perl_ringrun" -v b="$t_plain_ringrun" -v n="$perl_jobs" 'BEGIN { printf "%.2f", (a - b) * 1e6 / n }')
+us_perl_gnu=$(awk -v a="$t_perl_gnu" -v b="$t_plain_gnu" -v n="$perl_jobs_gnu" 'BEGIN { printf "%.2f", (a - b) * 1e6 / n }')
+us_job_ringrun=$(awk -v a="$t_perl_ringrun" -v n="$perl_jobs" 'BEGIN { printf "%.2f", a * 1e6 / n }')
+us_job_gnu=$(awk -v a="$t_perl_gnu" -v n="$perl_jobs_gnu" 'BEGIN { printf "%.2f", a * 1e6 / n }')
+
 echo "start-up ..." >&2
 t_start_ringrun=$(best_time "for i in \$(seq $starts); do $ringrun true ::: 1; done")
 t_start_parallel=$(best_time "for i in \$(seq $starts); do parallel --will-cite true ::: 1; done")
@@ -149,6 +166,13 @@ Each runner appends the input, so every job is \`true N\`; with an argument, cor
 | --- | ---: | ---: |
 | \`ringrun true ::: 1\` | $ms_start_ringrun | 1.00 |
 | \`parallel true ::: 1\` | $ms_start_parallel | $(ratio "$ms_start_parallel" "$ms_start_ringrun") |
+
+## \`{= perl expression =}\` (\`--dry-run\`, best of $reps)
+
+| runner | µs a job, \`echo '{= s/1/x/ =}'\` | of which the expression |
+| --- | ---: | ---: |
+| ringrun ($perl_jobs jobs; one perl for the run, batches of 256) | $us_job_ringrun | $us_perl_ringrun |
+| GNU parallel ($perl_jobs_gnu jobs) | $us_job_gnu | $us_perl_gnu |
 
 ## Pipelines (\`ringrun run\`)
 

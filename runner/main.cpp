@@ -17,6 +17,7 @@
 #include "runner/cli/halt_rule.hpp"
 #include "runner/cli/input_plan.hpp"
 #include "runner/cli/machine_gate.hpp"
+#include "runner/cli/perl_inputs.hpp"
 #include "runner/cli/progress_meter.hpp"
 #include "runner/core/supervisor.hpp"
 #include "runner/pipeline/jsonl_jobs.hpp"
@@ -87,6 +88,17 @@ int run(const CliOptions& cli) {
         for (const auto& [seq, job] : log)
             if (cli.resume || job.succeeded) options.skip_seqs.insert(seq);
     }
+    // {= perl =}: taken out of the command and the tag; one perl computes them for the run.
+    std::vector<PerlExpression> perl;
+    std::vector<std::string> command_words = cli.command;
+    std::optional<std::string> tagstring = cli.tagstring;
+    if (!cli.jsonl && !cli.task && !cli.retry_failed) {
+        take_perl_expressions(command_words, cli.quote_command, perl);
+        if (tagstring) *tagstring = take_perl_expressions(*tagstring, perl, "--tagstring");
+        if (!perl.empty())
+            input = std::make_unique<PerlInputs>(std::move(input),
+                                                 std::make_unique<PerlEvaluator>(perl));
+    }
     std::unique_ptr<JobBuilder> builder;
     if (cli.jsonl)
         builder = std::make_unique<JsonlBuilder>();
@@ -95,11 +107,12 @@ int run(const CliOptions& cli) {
             cli.task                                  ? CommandTemplate::for_task(*cli.task)
             : cli.retry_failed || cli.command.empty() ? CommandTemplate::for_logged_command()
             : cli.quote_command
-                ? CommandTemplate::for_quoted_command(cli.command, column_names, cli.plus)
-                : CommandTemplate::for_command(cli.command, column_names, cli.plus);
+                ? CommandTemplate::for_quoted_command(command_words, column_names, cli.plus)
+                : CommandTemplate::for_command(command_words, column_names, cli.plus);
         command.set_working_dir(cli.working_dir);
         if (cli.context_replace && !cli.task && !cli.command.empty())
             command.repeat_words_with_context(column_names, cli.plus);
+        command.set_computed_count(perl.size());
         builder = std::make_unique<CommandTemplate>(std::move(command));
     }
     const JobBuilder& command = *builder;
@@ -109,10 +122,11 @@ int run(const CliOptions& cli) {
     ipc::remove_stale_run_directories();
 
     std::optional<ReplacementText> tag;
-    if (cli.tagstring)
-        tag = ReplacementText(*cli.tagstring, column_names, cli.plus);
+    if (tagstring)
+        tag = ReplacementText(*tagstring, column_names, cli.plus);
     else if (cli.tag)
         tag = ReplacementText(cli.jsonl ? "{2}" : "{}");  // --jsonl: the job's id
+    if (tag) tag->set_computed_count(perl.size());
     OutputOptions output;
     output.mode = cli.output_mode;
     output.keep_order = cli.keep_order;

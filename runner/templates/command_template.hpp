@@ -57,6 +57,12 @@ class CommandTemplate : public JobBuilder {
     // -X: a word with text around an input is repeated for each input of the job
     // (pre{}post with a and b: prea.post preb.post), as GNU parallel's context replace.
     void repeat_words_with_context(const std::vector<std::string>& column_names, bool plus);
+    // The last n of each job's inputs are {= =} values (perl_expression.hpp).
+    void set_computed_count(size_t n) {
+        line_.set_computed_count(n);
+        for (auto& w : words_) w.set_computed_count(n);
+        for (auto& w : context_words_) w.text.set_computed_count(n);
+    }
     // --wd: every job runs in dir.
     void set_working_dir(std::string dir) { working_dir_ = std::move(dir); }
     bool is_task() const override { return kind_ == JobSpec::Kind::task; }

@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "runner/templates/perl_expression.hpp"
 #include "runner/templates/shell_context.hpp"
 
 namespace ringrun {
@@ -72,6 +73,11 @@ ReplacementText::ReplacementText(std::string_view text,
     };
     // Recognises the inside of one {...}; false if it is not a replacement string.
     auto recognise = [&](std::string_view inside, Part& part) {
+        if (!inside.empty() && inside.front() == kComputedMark) {  // a {= =} placeholder
+            part.kind = Part::Kind::computed;
+            part.position = static_cast<uint32_t>(std::stoul(std::string(inside.substr(1))));
+            return true;
+        }
         if (inside == "#" || inside == "%") {
             part.kind = inside == "#" ? Part::Kind::seq : Part::Kind::slot;
             return true;
@@ -227,6 +233,8 @@ void ReplacementText::expand_parts(uint64_t seq, uint32_t slot,
         else
             sink.append(v);
     };
+    // The last computed_count_ inputs are the {= =} values, not inputs.
+    const size_t real = inputs.size() >= computed_count_ ? inputs.size() - computed_count_ : 0;
     for (const auto& p : parts_) {
         switch (p.kind) {
             case Part::Kind::literal:
@@ -239,17 +247,20 @@ void ReplacementText::expand_parts(uint64_t seq, uint32_t slot,
                 sink.append(std::string_view(number, static_cast<size_t>(end - number)));
                 break;
             }
+            case Part::Kind::computed:
+                if (p.position < computed_count_ && real + p.position < inputs.size())
+                    append_value(p, inputs[real + p.position]);
+                break;
             case Part::Kind::input:
                 if (p.position > 0) {
                     // Past the inputs there is nothing (as GNU parallel: {2} of one input).
-                    if (p.position <= inputs.size())
+                    if (p.position <= real)
                         append_value(
-                            p, modified(
-                                   inputs[p.from_end ? inputs.size() - p.position : p.position - 1],
-                                   p.modifier));
+                            p, modified(inputs[p.from_end ? real - p.position : p.position - 1],
+                                        p.modifier));
                     break;
                 }
-                for (size_t i = 0; i < inputs.size(); ++i) {
+                for (size_t i = 0; i < real; ++i) {
                     if (i > 0) sink.next_word();
                     append_value(p, modified(inputs[i], p.modifier));
                 }

@@ -24,6 +24,8 @@ class ReplacementText {
                              const std::vector<std::string>& column_names = {}, bool plus = false);
 
     bool has_replacement() const;
+    // The last n of a job's inputs are {= =} values (perl_expression.hpp), not inputs.
+    void set_computed_count(size_t n) { computed_count_ = n; }
     // True when an input ({}, {N}, {name}, ...) is replaced somewhere in the text.
     bool has_input() const;
     // True when the text is exactly "{}".
@@ -61,9 +63,9 @@ class ReplacementText {
         ext3
     };
     struct Part {
-        enum class Kind : uint8_t { literal, input, seq, slot } kind;
+        enum class Kind : uint8_t { literal, input, seq, slot, computed } kind;
         Modifier modifier = Modifier::none;
-        uint32_t position = 0;  // input: 0 for all inputs, N for {N}
+        uint32_t position = 0;  // input: 0 for all inputs, N for {N}; computed: its index
         bool from_end = false;  // {-N}: the Nth input from the last
         std::string text;       // literal
         ShellPlace place;       // input: where it stands, read as a shell command line
@@ -72,6 +74,7 @@ class ReplacementText {
     void expand_parts(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs,
                       bool quote, Sink& sink) const;
     std::vector<Part> parts_;
+    size_t computed_count_ = 0;
 };
 
 // Path pieces as GNU parallel computes them (exposed for tests).
