@@ -174,13 +174,8 @@ size_t Ring::try_reserve_many(std::span<const size_t> sizes, std::span<WriteSlot
 
 std::optional<WriteSlot> Ring::reserve_wait(size_t size, std::chrono::nanoseconds timeout,
                                             std::chrono::nanoseconds spin) {
-    std::optional<WriteSlot> slot;
-    if (size > max_payload()) return std::nullopt;
-    auto ready = [&] { return (slot = try_reserve(size)).has_value(); };
-    if (spin_until(ready, spin)) return slot;
-    sleep_until(control_->space_seq, control_->producer_waiting,
-                std::chrono::steady_clock::now() + timeout, ready);
-    return slot;
+    AdaptiveSpin once(spin);  // a fresh one spins its whole budget
+    return reserve_wait(size, timeout, once);
 }
 
 std::optional<WriteSlot> Ring::reserve_wait(size_t size, std::chrono::nanoseconds timeout,
@@ -305,18 +300,8 @@ std::optional<ReadSlot> Ring::try_peek_after(const ReadSlot& previous) {
 
 WaitOutcome Ring::wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout,
                             std::chrono::nanoseconds spin) {
-    std::optional<ReadSlot> slot;
-    auto ready = [&] { return (slot = try_peek()).has_value(); };
-    if (!spin_until(ready, spin)) {
-        sleep_until(control_->data_seq, control_->consumer_waiting,
-                    std::chrono::steady_clock::now() + timeout,
-                    [&] { return ready() || closed(); });
-    }
-    if (slot) {
-        out = *slot;
-        return WaitOutcome::record;
-    }
-    return closed() ? WaitOutcome::closed : WaitOutcome::timed_out;
+    AdaptiveSpin once(spin);  // a fresh one spins its whole budget
+    return wait_peek(out, timeout, once);
 }
 
 WaitOutcome Ring::wait_peek(ReadSlot& out, std::chrono::nanoseconds timeout, AdaptiveSpin& spin,
