@@ -212,6 +212,26 @@ TEST(CliUsage, OptionsFromTheParallelVariableComeFirst) {
     EXPECT_EQ(r.err, "ringrun: $PARALLEL: unclosed '\n");
 }
 
+TEST(CliUsage, ShufRunsEveryJobOnceInAShuffledOrder) {
+    std::vector<std::string> args = {RINGRUN_BINARY, "-k", "--shuf", "echo", "{#}", "{}", ":::"};
+    std::string in_order;
+    for (int i = 1; i <= 50; ++i) {
+        args.push_back(std::to_string(i));
+        in_order += std::to_string(i) + " " + std::to_string(i) + "\n";
+    }
+    auto r = testing::run_program(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto lines = lines_of(r.out);
+    ASSERT_EQ(lines.size(), 50u);
+    std::set<std::string> inputs;
+    for (size_t i = 0; i < lines.size(); ++i) {
+        EXPECT_EQ(lines[i].substr(0, lines[i].find(' ')), std::to_string(i + 1));  // {#}
+        inputs.insert(lines[i].substr(lines[i].find(' ') + 1));
+    }
+    EXPECT_EQ(inputs.size(), 50u);
+    EXPECT_NE(r.out, in_order);  // the chance of no change at all is 1 in 50!
+}
+
 TEST(CliUsage, WithoutACommandEachInputIsACommandLine) {
     auto args = testing::run_program({RINGRUN_BINARY, "-k", ":::", "echo a; echo b", "exit 3"});
     EXPECT_EQ(args.exit_code, 1) << args.err;

@@ -51,7 +51,8 @@ struct CliOptions {
     // many as fit. Within max_chars of inputs (-s) a job.
     bool multiple_args = false, context_replace = false, xargs = false;
     size_t max_chars = 0;
-    bool link = false;  // --link: every source linked, shorter ones wrapping
+    bool shuffle = false;  // --shuf: every job read, then run in a random order
+    bool link = false;     // --link: every source linked, shorter ones wrapping
     bool header = false;
     bool jsonl = false;  // --jsonl: one JSON job per line of stdin
     // Output

@@ -40,9 +40,11 @@ InputPlan build_input(const CliOptions& options) {
     std::vector<std::string> header_values;
     // -m and -X spread the inputs evenly over the workers: they must know how many there
     // are, so one stream is read whole (as GNU parallel does).
+    // --shuf too: it shuffles every job.
     const bool spread = options.multiple_args || options.context_replace;
-    const bool one_stream = !spread && (options.inputs.empty() ||
-                                        (options.inputs.size() == 1 && options.inputs[0].is_file));
+    const bool one_stream =
+        !spread && !options.shuffle &&
+        (options.inputs.empty() || (options.inputs.size() == 1 && options.inputs[0].is_file));
     if (one_stream) {
         const std::string path = options.inputs.empty() ? "-" : options.inputs[0].values[0];
         int fd = open_input(path);
@@ -88,6 +90,8 @@ InputPlan build_input(const CliOptions& options) {
     } else {
         plan.column_names = header_values;
     }
+    // The inputs are shuffled before they are grouped into jobs (as GNU parallel).
+    if (options.shuffle) plan.source = std::make_unique<ShuffledInputs>(std::move(plan.source));
     if (spread || options.xargs) {
         // GNU parallel keeps a command line well inside the system's limit (131,072).
         constexpr size_t kLineChars = 60'000;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <random>
 #include <stdexcept>
 
 // GCC 12 with -fsanitize=address warns that libstdc++'s own regex compiler may use an
@@ -174,6 +175,18 @@ bool ArgumentBatch::next(std::vector<std::string>& inputs) {
     inputs = std::move(gathered_);
     gathered_.clear();
     gathered_chars_ = 0;
+    return true;
+}
+
+ShuffledInputs::ShuffledInputs(std::unique_ptr<InputSource> inner) {
+    for (std::vector<std::string> inputs; inner->next(inputs);) jobs_.push_back(std::move(inputs));
+    std::mt19937_64 random(std::random_device{}());
+    std::shuffle(jobs_.begin(), jobs_.end(), random);
+}
+
+bool ShuffledInputs::next(std::vector<std::string>& inputs) {
+    if (next_ == jobs_.size()) return false;
+    inputs = std::move(jobs_[next_++]);
     return true;
 }
 

@@ -111,6 +111,19 @@ class ArgumentBatch : public InputSource {
     std::vector<std::string> carried_;  // read, but over the last job's length: the next's
 };
 
+// --shuf: every job read first, then handed out in a random order (as GNU parallel).
+// inner must give every job at once (read whole: no fd to wait on).
+class ShuffledInputs : public InputSource {
+  public:
+    explicit ShuffledInputs(std::unique_ptr<InputSource> inner);
+    bool next(std::vector<std::string>& inputs) override;
+    bool exhausted() const override { return next_ == jobs_.size(); }
+
+  private:
+    std::vector<std::vector<std::string>> jobs_;
+    size_t next_ = 0;
+};
+
 // Reads every record of fd (a whole :::: file or stdin among several sources).
 std::vector<std::string> read_records(int fd, char delimiter, const std::string& what);
 

@@ -78,6 +78,8 @@ void ParallelHabits::add_to(CLI::App& app, CliOptions& options, const std::strin
         ->type_name("N")
         ->check(CLI::Range(size_t{1}, size_t{1} << 30))
         ->group(group);
+    app.add_flag("--shuf", options.shuffle, "Read every job first, then run them in a random order")
+        ->group(group);
     app.add_flag("--plus", options.plus,
                  "Also {..} {...} {/..} {/...} (two or three extensions off), {+/} {+.} {+..} "
                  "{+...} (the parts those leave out)")
