@@ -91,7 +91,7 @@ CliOutcome parse_command_line(int argc, char** argv) {
                    "crash_once_timed, spawn, leak)")
         ->type_name("NAME")
         ->group(kRunning);
-    habits.add_to(app, options, kRunning);
+    habits.add_running_options(app, options, kRunning);
     std::string delay, memfree;
     app.add_option("--delay", delay, "Start jobs at least SECS apart")
         ->type_name("SECS")
@@ -126,6 +126,7 @@ CliOutcome parse_command_line(int argc, char** argv) {
         ->group(kRunning);
 
     const std::string kInput = "Input  (e.g. ringrun --colsep , --header : echo {name} :::: x.csv)";
+    habits.add_input_options(app, options, kInput);
     std::vector<std::string> arg_files;
     app.add_option("-a,--arg-file", arg_files,
                    "Read inputs from FILE, one per line (repeat to cross several files)")

@@ -52,17 +52,14 @@ std::vector<std::string> with_parallel_environment(std::vector<std::string> args
     return args;
 }
 
-void ParallelHabits::add_to(CLI::App& app, CliOptions& options, const std::string& group) {
+void ParallelHabits::add_input_options(CLI::App& app, CliOptions& options,
+                                       const std::string& group) {
     app.add_option("-I", replace_string_, "Use STR instead of {} for the input")
         ->type_name("STR")
         ->group(group);
     app.add_option("-N", max_replace_args_, "Give each job N inputs (as -n)")
         ->type_name("N")
         ->check(CLI::Range(size_t{1}, size_t{1} << 20))
-        ->group(group);
-    app.add_flag("-q,--quote", options.quote_command,
-                 "Run the command's words as given, without a shell (for words holding "
-                 "quotes, $ or spaces)")
         ->group(group);
     app.add_flag("-m", options.multiple_args,
                  "As many inputs a job as fit in a command line, spread evenly over the "
@@ -83,6 +80,14 @@ void ParallelHabits::add_to(CLI::App& app, CliOptions& options, const std::strin
     app.add_flag("--plus", options.plus,
                  "Also {..} {...} {/..} {/...} (two or three extensions off), {+/} {+.} {+..} "
                  "{+...} (the parts those leave out)")
+        ->group(group);
+}
+
+void ParallelHabits::add_running_options(CLI::App& app, CliOptions& options,
+                                         const std::string& group) {
+    app.add_flag("-q,--quote", options.quote_command,
+                 "Run the command's words as given, without a shell (for words holding "
+                 "quotes, $ or spaces)")
         ->group(group);
     app.add_flag("-v,--verbose", options.verbose,
                  "Print each job's command line on stdout before its output")

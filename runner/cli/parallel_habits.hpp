@@ -24,8 +24,10 @@ std::vector<std::string> split_shell_words(const std::string& text, const std::s
 
 class ParallelHabits {
   public:
-    // Declares the options on app, in group.
-    void add_to(CLI::App& app, CliOptions& options, const std::string& group);
+    // Declares the options on app: those that shape how jobs run, and those that shape
+    // what their inputs are, each in its help group.
+    void add_running_options(CLI::App& app, CliOptions& options, const std::string& group);
+    void add_input_options(CLI::App& app, CliOptions& options, const std::string& group);
     // After parsing: refuses remote options and applies -I, -N and --wd.
     void apply(CliOptions& options) const;
 
