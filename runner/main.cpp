@@ -154,7 +154,10 @@ int run(const CliOptions& cli) {
         }
     }
     std::unique_ptr<ResultsWriter> results;
-    if (cli.results) results = std::make_unique<ResultsWriter>(*cli.results);
+    if (cli.results) {
+        results = std::make_unique<ResultsWriter>(*cli.results);
+        results->set_computed_count(perl.size());
+    }
     JobReporter report(command, printer, std::move(joblog), std::move(results));
 
     // No more workers than jobs, when their number is known.

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -44,7 +45,7 @@ std::string json_number(double v) {
     return buf;
 }
 
-std::string metadata_json(uint64_t seq, const std::vector<std::string>& inputs, const JobResult& r,
+std::string metadata_json(uint64_t seq, std::span<const std::string> inputs, const JobResult& r,
                           const std::string& command_line) {
     std::string j = "{\"seq\":" + std::to_string(seq) + ",\"input\":[";
     for (size_t i = 0; i < inputs.size(); ++i) j += (i ? "," : "") + json_string(inputs[i]);
@@ -123,6 +124,16 @@ ResultsWriter::ResultsWriter(const std::string& target) : target_(target) {
     top_.emplace(OwnedDirectory::open_top(top_path_, "--results"));
 }
 
+void ResultsWriter::set_computed_count(size_t n) {
+    computed_count_ = n;
+    pattern_.set_computed_count(n);
+}
+
+std::span<const std::string> ResultsWriter::real_inputs(
+    const std::vector<std::string>& inputs) const {
+    return std::span(inputs).first(inputs.size() - std::min(computed_count_, inputs.size()));
+}
+
 ResultsWriter::~ResultsWriter() {
     if (jsonl_fd_ >= 0) ::close(jsonl_fd_);
 }
@@ -137,8 +148,9 @@ std::string ResultsWriter::job_directory(uint64_t seq, uint32_t slot,
         return dir.compare(0, top_path_.size(), top_path_) == 0 ? dir.substr(top_path_.size())
                                                                 : dir;
     }
-    for (size_t i = 0; i < inputs.size(); ++i)
-        dir += "/" + std::to_string(i + 1) + "/" + path_component(inputs[i]);
+    const auto real = real_inputs(inputs);
+    for (size_t i = 0; i < real.size(); ++i)
+        dir += "/" + std::to_string(i + 1) + "/" + path_component(real[i]);
     return dir;
 }
 
@@ -146,7 +158,7 @@ void ResultsWriter::job_finished(uint64_t seq, uint32_t slot,
                                  const std::vector<std::string>& inputs, const JobResult& r,
                                  const std::string& command_line) {
     if (jsonl_) {
-        line_ = metadata_json(seq, inputs, r, command_line);
+        line_ = metadata_json(seq, real_inputs(inputs), r, command_line);
         auto output = [&](const char* name, const std::string& text, const std::string& file) {
             if (file.empty()) {
                 line_ += ",\"" + std::string(name) + "\":" + json_string(text);
@@ -175,7 +187,7 @@ void ResultsWriter::job_finished(uint64_t seq, uint32_t slot,
     save("stdout", r.out, r.out_file);
     save("stderr", r.err, r.err_file);
     dir.write_file("seq", std::to_string(seq));
-    dir.write_file("result.json", metadata_json(seq, inputs, r, command_line) + "}\n");
+    dir.write_file("result.json", metadata_json(seq, real_inputs(inputs), r, command_line) + "}\n");
 }
 
 }  // namespace ringrun

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,13 @@ class ResultsWriter {
 
     void job_finished(uint64_t seq, uint32_t slot, const std::vector<std::string>& inputs,
                       const JobResult& result, const std::string& command_line);
+    // The last n of a job's inputs are {= =} values (templates/perl_expression.hpp): not
+    // saved as inputs.
+    void set_computed_count(size_t n);
 
   private:
+    std::span<const std::string> real_inputs(const std::vector<std::string>& inputs) const;
+    size_t computed_count_ = 0;
     std::string job_directory(uint64_t seq, uint32_t slot,
                               const std::vector<std::string>& inputs) const;
     std::string target_;
