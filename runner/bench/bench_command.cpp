@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <ringrun/pool.hpp>
@@ -115,18 +116,19 @@ double percentile_us(std::vector<double>& samples, double p) {
 // A task that crashes its worker once, 50 times over: how long from each crash to its
 // retry (alone, on the replacement worker) running, as crash_once_timed measures it.
 void measure_crash_to_retry(Pool& pool, CellFigures& f) {
-    char dir[] = "/tmp/ringrun-bench-crash.XXXXXX";
-    if (!mkdtemp(dir)) return;
+    const char* tmp = std::getenv("TMPDIR");
+    std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/ringrun-bench-crash.XXXXXX";
+    if (!mkdtemp(dir.data())) return;
     std::vector<double> delays;
     for (int i = 0; i < 50; ++i) {
-        const std::string marker = std::string(dir) + "/" + std::to_string(i);
+        const std::string marker = dir + "/" + std::to_string(i);
         try {
             delays.push_back(std::stod(pool.apply("crash_once_timed", marker)) / 1000);
         } catch (const std::exception&) {
         }
         ::unlink(marker.c_str());
     }
-    ::rmdir(dir);
+    ::rmdir(dir.c_str());
     f.crash_to_retry_p50_us = percentile_us(delays, 0.50);
     f.crash_to_retry_p99_us = percentile_us(delays, 0.99);
 }

@@ -16,6 +16,18 @@
 namespace ringrun {
 namespace {
 
+// Reads path into buf (NUL-terminated); its length, or 0.
+size_t read_small_file(const char* path, char* buf, size_t size) {
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    size_t used = 0;
+    for (ssize_t n; used + 1 < size && (n = ::read(fd, buf + used, size - 1 - used)) > 0;)
+        used += static_cast<size_t>(n);
+    ::close(fd);
+    buf[used] = '\0';
+    return used;
+}
+
 // Calls visit(pid) for every live child of every thread of this process.
 template <typename Visit>
 void for_each_child(Visit visit) {
@@ -72,17 +84,6 @@ double seconds_of(const rusage& usage) {
 }
 
 }  // namespace
-
-size_t read_small_file(const char* path, char* buf, size_t size) {
-    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    size_t used = 0;
-    for (ssize_t n; used + 1 < size && (n = ::read(fd, buf + used, size - 1 - used)) > 0;)
-        used += static_cast<size_t>(n);
-    ::close(fd);
-    buf[used] = '\0';
-    return used;
-}
 
 uint64_t memory_of_process_tree() {
     uint64_t total = pss_bytes(getpid());

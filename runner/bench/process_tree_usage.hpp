@@ -15,7 +15,4 @@ uint64_t memory_of_process_tree();
 // children and its live ones, whichever spent it.
 double cpu_seconds_of_process_tree();
 
-// Reads path into buf (NUL-terminated); its length, or 0.
-size_t read_small_file(const char* path, char* buf, size_t size);
-
 }  // namespace ringrun

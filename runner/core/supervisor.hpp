@@ -117,7 +117,7 @@ class Supervisor {
     static constexpr int kSafetyWakeMs = 1000;
     bool read_input();
     bool dispatch();
-    bool dispatch_to(size_t slot, size_t max_jobs);
+    bool dispatch_to(size_t slot, size_t max_jobs, int64_t now_ns);  // now_ns: realtime
     bool dispatch_by_copy(size_t slot, const JobSpec& job);
     void fail_first_pending(size_t slot, const std::string& why);
     void fail_unrun(const QueuedJob& job, int exit_code, const std::string& why);

@@ -102,6 +102,7 @@ bool Supervisor::dispatch() {
     // instead of queueing in the first; then the rest of the credits.
     // On loan, idle workers on other CPUs than the borrower's come first.
     std::fill(dispatched_.begin(), dispatched_.end(), false);
+    const int64_t now_ns = realtime_ns();  // one clock read for every job sent this turn
     auto on_borrowers_cpu = [&](size_t slot) {
         return borrower_cpu_ >= 0 &&
                status_[slot].idle_cpu.load(std::memory_order_relaxed) == borrower_cpu_;
@@ -110,10 +111,10 @@ bool Supervisor::dispatch() {
         for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot)
             if (lives_[slot].up && scheduler_.in_flight(slot) == 0 &&
                 (pass == 1 || !on_borrowers_cpu(slot)))
-                dispatched_[slot] = dispatch_to(slot, 1);
-    const int64_t now_ns = realtime_ns();
+                dispatched_[slot] = dispatch_to(slot, 1, now_ns);
     for (size_t slot = 0; slot < workers_->slots() && scheduler_.has_pending(); ++slot)
-        if (lives_[slot].up && !holds_a_long_job(slot, now_ns) && dispatch_to(slot, SIZE_MAX))
+        if (lives_[slot].up && !holds_a_long_job(slot, now_ns) &&
+            dispatch_to(slot, SIZE_MAX, now_ns))
             dispatched_[slot] = true;
     // One wake-up per worker for the whole batch, and none for a worker given nothing: it
     // would wake to spin on an empty ring, taking a core from those that have work.
@@ -162,7 +163,7 @@ size_t Supervisor::describe_batch_job(size_t slot, size_t i, uint64_t timeout_ms
 // Sends slot as many pending jobs as its credits allow (max_jobs at most). Jobs are built in place
 // in records reserved together under one lock; a job too big for a record goes alone, by copy
 // (through a spill file).
-bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
+bool Supervisor::dispatch_to(size_t slot, size_t max_jobs, int64_t now_ns) {
     ipc::Ring& ring = workers_->job_ring(slot);
     // A worker retiring after N jobs is sent N in all: none is left in it to take back.
     SlotLife& life = lives_[slot];
@@ -171,7 +172,6 @@ bool Supervisor::dispatch_to(size_t slot, size_t max_jobs) {
                                       options_.recycling.after_jobs -
                                           std::min(life.jobs_sent, options_.recycling.after_jobs));
     bool progress = false;
-    const int64_t now_ns = realtime_ns();
     const bool one_at_a_time = options_.start_delay.count() > 0;
     const uint64_t timeout_ms = job_timeout_ms();
     const size_t max_bytes = ring.max_payload();
